@@ -1,0 +1,44 @@
+# theory-check: `make verify` and `make test` set everything up from nothing (venv, install).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: help install verify verify-thorough test test-all lint bench clean
+
+help:
+	@echo "make verify      - set up .venv, install, run 'theory-check verify'"
+	@echo "make test        - set up .venv, install, run ruff and the test suite (hypothesis 'ci' profile)"
+	@echo "make test-all    - as test, plus the slow full-size checks"
+	@echo "make bench       - run the benchmarks (writes benchmarks/results/)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+verify: $(STAMP)
+	$(BIN)/theory-check verify
+
+verify-thorough: $(STAMP)
+	$(BIN)/theory-check verify --thorough
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP) lint
+	HYPOTHESIS_PROFILE=ci MPLBACKEND=Agg $(BIN)/python -m pytest -q -n $(JOBS) -m "not slow"
+
+test-all: $(STAMP) lint
+	HYPOTHESIS_PROFILE=ci MPLBACKEND=Agg $(BIN)/python -m pytest -q -n $(JOBS)
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,distributed]'
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

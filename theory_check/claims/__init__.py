@@ -1,0 +1,57 @@
+"""The claim registry of THEORY.md §3: `all_claims()`, `get(id)`, `verify(ids)`.
+
+Adding a claim is one function decorated with `@claim(...)` in a module imported below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from theory_check.claims import basic  # noqa: F401  (registers C1, C4, C5)
+from theory_check.claims._registry import (
+    REGISTRY,
+    RULES,
+    Claim,
+    ClaimResult,
+    Kind,
+    Outcome,
+    Status,
+    all_claims,
+    claim,
+    get,
+    jsonable,
+    judge,
+)
+
+__all__ = [
+    "REGISTRY",
+    "RULES",
+    "Claim",
+    "ClaimResult",
+    "Kind",
+    "Outcome",
+    "Status",
+    "all_claims",
+    "claim",
+    "get",
+    "iter_verify",
+    "jsonable",
+    "judge",
+    "verify",
+]
+
+
+def iter_verify(
+    ids: Iterable[str] | None = None, *, thorough: bool = False, seed: int = 0
+) -> Iterator[ClaimResult]:
+    """Verify the named claims (all if None) one by one, yielding each result as it is ready."""
+    claims = all_claims() if not ids else [get(i) for i in ids]
+    for c in claims:
+        yield c.verify(thorough=thorough, seed=seed)
+
+
+def verify(
+    ids: Iterable[str] | None = None, *, thorough: bool = False, seed: int = 0
+) -> list[ClaimResult]:
+    """Verify the named claims (all if None) and return their results."""
+    return list(iter_verify(ids, thorough=thorough, seed=seed))

@@ -1,0 +1,239 @@
+"""The claim registry: claims, verdicts, and the rule each kind of claim is judged by."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from theory_check.provenance import provenance
+
+
+class Status(StrEnum):
+    """A claim's verdict."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Kind(StrEnum):
+    """What sort of statement a claim is; fixes how its numbers are judged (see `judge`)."""
+
+    EQUALITY = "equality"        # |computed - theory| <= tol * max(1, |theory|)
+    BOUND = "bound"              # computed <= theory + tol (one-sided)
+    CONSERVED = "conserved"      # drift of a conserved quantity <= tol
+    INVARIANT = "invariant"      # distance from an invariant set <= tol
+    THRESHOLD = "threshold"      # an integer threshold equals its prediction exactly
+    RANK = "rank"                # an integer rank / count equals its prediction exactly
+    QUALITATIVE = "qualitative"  # a comparison with stated thresholds; no single tolerance
+
+    def __str__(self) -> str:
+        return self.value
+
+
+RULES: dict[Kind, str] = {
+    Kind.EQUALITY: "|computed - theoretical| <= tol * max(1, |theoretical|)",
+    Kind.BOUND: "computed <= theoretical + tol",
+    Kind.CONSERVED: "max drift <= tol",
+    Kind.INVARIANT: "max distance from the invariant set <= tol",
+    Kind.THRESHOLD: "computed == theoretical (exact integers)",
+    Kind.RANK: "computed == theoretical (exact integers)",
+    Kind.QUALITATIVE: "each stated threshold met (see evidence)",
+}
+
+
+def judge(kind: Kind, computed: float, theoretical: float = 0.0, tol: float = 0.0) -> Status:
+    """Apply the kind's rule (`RULES`); a non-finite number is INCONCLUSIVE, never PASS."""
+    vals = (computed, theoretical, tol)
+    if any(isinstance(v, float) and not math.isfinite(v) for v in vals):
+        return Status.INCONCLUSIVE
+    if kind is Kind.EQUALITY:
+        ok = abs(computed - theoretical) <= tol * max(1.0, abs(theoretical))
+    elif kind is Kind.BOUND:
+        ok = computed <= theoretical + tol
+    elif kind in (Kind.CONSERVED, Kind.INVARIANT):
+        ok = abs(computed) <= tol
+    elif kind in (Kind.THRESHOLD, Kind.RANK):
+        ok = computed == theoretical
+    else:
+        raise ValueError("qualitative claims are judged by their own thresholds, not by judge()")
+    return Status.PASS if ok else Status.FAIL
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a claim's check returns: the verdict, why, and the numbers that decided it."""
+
+    status: Status
+    reason: str
+    evidence: Mapping[str, Any]
+    counterexample: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """A verified claim: verdict with reason, evidence, counterexample, timing and provenance."""
+
+    id: str
+    expected: bool
+    status: Status
+    reason: str
+    evidence: Mapping[str, Any]
+    counterexample: Mapping[str, Any] | None
+    seconds: float
+    params: Mapping[str, Any]
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def as_expected(self) -> bool:
+        """True claims must PASS; negative controls (expected False) must FAIL."""
+        return self.status is (Status.PASS if self.expected else Status.FAIL)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict {id, expected, status, reason, evidence, counterexample, seconds, …}."""
+        return jsonable({
+            "id": self.id,
+            "expected": self.expected,
+            "status": self.status.value,
+            "reason": self.reason,
+            "evidence": self.evidence,
+            "counterexample": self.counterexample,
+            "seconds": self.seconds,
+            "params": self.params,
+            "provenance": self.provenance,
+        })
+
+
+def jsonable(x: Any) -> Any:
+    """Convert numpy values, Fractions, enums and tuples to JSON; non-finite floats become strings."""
+    if isinstance(x, Mapping):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return [jsonable(v) for v in x.tolist()]
+    if isinstance(x, Enum):
+        return x.value
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, Fraction):
+        return str(x)
+    if isinstance(x, (float, np.floating)):
+        v = float(x)
+        return v if math.isfinite(v) else str(v)
+    if x is None or isinstance(x, str):
+        return x
+    return str(x)
+
+
+CheckFn = Callable[..., Outcome]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A registered claim of THEORY.md §3 and the function that checks it.
+
+    `check(rng, **params) -> Outcome`; `defaults` are fast parameters, `thorough` the
+    full-size overrides; `headline` names the evidence shown in the CLI table.
+    """
+
+    id: str
+    title: str
+    statement: str
+    kind: Kind
+    expected: bool
+    check: CheckFn
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    thorough: Mapping[str, Any] = field(default_factory=dict)
+    headline: tuple[str, ...] = ()
+
+    @property
+    def rule(self) -> str:
+        """The tolerance rule of this claim's kind."""
+        return RULES[self.kind]
+
+    def params(self, *, thorough: bool = False, **overrides: Any) -> dict[str, Any]:
+        """Default (or thorough) parameters with `overrides` applied; unknown names are an error."""
+        unknown = sorted(set(overrides) - set(self.defaults))
+        if unknown:
+            raise ValueError(f"{self.id} has no parameter(s) {unknown}; "
+                             f"its parameters are {sorted(self.defaults)}")
+        return {**self.defaults, **(self.thorough if thorough else {}), **overrides}
+
+    def verify(self, *, thorough: bool = False, seed: int = 0, **overrides: Any) -> ClaimResult:
+        """Run the check; an exception inside it gives INCONCLUSIVE with the error as reason."""
+        params = self.params(thorough=thorough, **overrides)
+        rng = np.random.default_rng(seed)
+        t0 = time.perf_counter()
+        try:
+            out = self.check(rng, **params)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError, RuntimeError) as exc:
+            out = Outcome(Status.INCONCLUSIVE, f"check raised {type(exc).__name__}: {exc}", {})
+        seconds = time.perf_counter() - t0
+        return ClaimResult(
+            id=self.id, expected=self.expected, status=out.status, reason=out.reason,
+            evidence=dict(out.evidence), counterexample=out.counterexample, seconds=seconds,
+            params=params, provenance=provenance(seed=seed, thorough=thorough),
+        )
+
+
+REGISTRY: dict[str, Claim] = {}
+
+
+def _order(claim_id: str) -> tuple[int, int]:
+    m = re.fullmatch(r"([CN])(\d+)", claim_id)
+    if not m:
+        raise ValueError(f"claim id must look like C<n> or N<n>; got {claim_id!r}")
+    return (0 if m[1] == "C" else 1, int(m[2]))
+
+
+def claim(
+    id: str, *, title: str, statement: str, kind: Kind, expected: bool | None = None,
+    defaults: Mapping[str, Any] | None = None, thorough: Mapping[str, Any] | None = None,
+    headline: Iterable[str] = (),
+) -> Callable[[CheckFn], CheckFn]:
+    """Register the decorated `check(rng, **params) -> Outcome` as claim `id`.
+
+    `expected` defaults to True for C-ids and False for N-ids (negative controls).
+    """
+    _order(id)
+
+    def deco(fn: CheckFn) -> CheckFn:
+        if id in REGISTRY:
+            raise ValueError(f"claim {id} is registered twice")
+        REGISTRY[id] = Claim(
+            id=id, title=title, statement=statement, kind=kind,
+            expected=id.startswith("C") if expected is None else expected,
+            check=fn, defaults=dict(defaults or {}), thorough=dict(thorough or {}),
+            headline=tuple(headline),
+        )
+        return fn
+
+    return deco
+
+
+def all_claims() -> list[Claim]:
+    """Every registered claim, C1…C11 then N1…N5."""
+    return [REGISTRY[i] for i in sorted(REGISTRY, key=_order)]
+
+
+def get(claim_id: str) -> Claim:
+    """The claim with this id, or ValueError listing the valid ids."""
+    key = claim_id.strip().upper()
+    if key not in REGISTRY:
+        valid = ", ".join(c.id for c in all_claims())
+        raise ValueError(f"unknown claim id {claim_id!r}; valid ids: {valid}")
+    return REGISTRY[key]

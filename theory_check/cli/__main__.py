@@ -1,0 +1,5 @@
+import sys
+
+from theory_check.cli import main
+
+sys.exit(main())
