@@ -175,3 +175,12 @@ def test_linear_rnn_is_frozen() -> None:
         s.A[0, 0] = 1.0
     with pytest.raises(AttributeError):
         s.A = np.eye(2)  # type: ignore[misc]
+
+
+@given(teacher_measures(max_dim=3))
+def test_realization_measure_recovers_teacher_atoms_and_weights(measure) -> None:
+    atoms, weights = measure
+    g = balanced_teacher(atoms, weights).impulse_response(16)
+    lam, beta = minimal_realization(g, len(atoms)).measure()
+    np.testing.assert_allclose(lam, [float(a) for a in atoms], atol=1e-7)
+    np.testing.assert_allclose(beta, [float(b) for b in weights], rtol=1e-6, atol=1e-8)

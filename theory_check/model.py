@@ -279,6 +279,20 @@ class Realization:
     order: int
     singular_values: np.ndarray
 
+    def measure(self) -> tuple[np.ndarray, np.ndarray]:
+        """Atoms λ_i = eig(A) and weights β_i = (C v_i)(w_iᵀ B) with `g_j = Σ_i β_i λ_i^j`.
+
+        v_i, w_iᵀ are right eigenvectors and the rows of their inverse. Both may be complex
+        (a realization of a sequence that is not a real moment sequence).
+        """
+        lam, V = np.linalg.eig(self.system.A)
+        beta = (self.system.C @ V)[0] * np.linalg.solve(V, self.system.B)[:, 0]
+        order = np.argsort(lam.real)
+        lam, beta = lam[order], beta[order]
+        if np.all(np.abs(lam.imag) == 0) and np.all(np.abs(beta.imag) <= 1e-12 * np.abs(beta).max()):
+            return lam.real.copy(), beta.real.copy()
+        return lam, beta
+
 
 def minimal_realization(g: Sequence[float] | np.ndarray, r: int | None = None,
                         rtol: float = 1e-8) -> Realization:

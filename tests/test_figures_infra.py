@@ -1,0 +1,49 @@
+"""The figure registry and writer: files, metadata, data, provenance, and CLI errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+from theory_check import figures
+from theory_check.cli import main
+from theory_check.figures import FigureContext, FigureOutput, _style
+
+
+@pytest.fixture
+def toy_figure():
+    @figures.figure("F99", title="toy", claims=("C5",))
+    def _toy(ctx: FigureContext) -> FigureOutput:
+        fig, ax = _style.subplots()
+        x = np.linspace(0, 1, 11 if ctx.quick else 101)
+        ax.plot(x, x**2, label="x²")
+        ax.set_xlabel("x")
+        ax.legend()
+        return FigureOutput(fig, {"x": x, "y": x**2}, {"n": x.size})
+
+    yield "F99"
+    figures.FIGURES.pop("F99")
+
+
+def test_render_writes_png_pdf_data_and_provenance(tmp_path, toy_figure) -> None:
+    (r,) = figures.render([toy_figure], out=tmp_path, quick=True, seed=4)
+    names = sorted(p.name for p in r.files)
+    assert names == ["F99.csv", "F99.data.json", "F99.pdf", "F99.png", "F99.provenance.json"]
+    assert (tmp_path / "F99.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "F99.pdf").read_bytes()[:5] == b"%PDF-"
+    data = json.loads((tmp_path / "F99.data.json").read_text())
+    assert len(data["x"]) == 11 and np.all(np.isfinite(data["y"]))
+    prov = json.loads((tmp_path / "F99.provenance.json").read_text())
+    assert prov["params"]["seed"] == 4 and prov["params"]["quick"] is True
+    assert "matplotlib" in prov["versions"]
+
+
+def test_cli_unknown_figure_and_unwritable_dir_are_one_line_errors(tmp_path, toy_figure,
+                                                                   capsys) -> None:
+    assert main(["figures", "--only", "F0"]) == 2
+    assert "valid ids" in capsys.readouterr().err
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["figures", "--only", "F99", "--quick", "--out", str(blocker / "x")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "cannot write figures" in err and len(err.splitlines()) == 1
