@@ -101,3 +101,16 @@ def test_shift_register_cannot_fit_when_d_is_below_k(tk) -> None:
         assert list(g) != w[:k]
     else:
         assert np.isfinite(float(sum(g)))
+
+
+def test_combine_fails_if_any_part_fails_and_prefixes_evidence() -> None:
+    from theory_check.claims import Outcome, combine
+
+    ok = Outcome(Status.PASS, "fine", {"x": 1})
+    bad = Outcome(Status.FAIL, "broken", {"x": 2}, {"point": 0})
+    unsure = Outcome(Status.INCONCLUSIVE, "solver", {"y": 3})
+    both = combine({"symbolic": ok, "numeric": bad})
+    assert both.status is Status.FAIL and both.counterexample == {"point": 0}
+    assert both.evidence == {"symbolic.x": 1, "numeric.x": 2}
+    assert combine({"a": ok, "b": unsure}).status is Status.INCONCLUSIVE
+    assert combine({"a": ok, "b": ok}).status is Status.PASS

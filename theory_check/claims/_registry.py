@@ -139,6 +139,21 @@ def jsonable(x: Any) -> Any:
     return str(x)
 
 
+def combine(parts: Mapping[str, Outcome]) -> Outcome:
+    """One verdict from named parts (e.g. a symbolic proof and a numeric check of one claim).
+
+    FAIL if any part FAILs, else INCONCLUSIVE if any part is, else PASS. Evidence keys are
+    prefixed with the part's name; the first counterexample is kept.
+    """
+    statuses = [o.status for o in parts.values()]
+    status = (Status.FAIL if Status.FAIL in statuses else
+              Status.INCONCLUSIVE if Status.INCONCLUSIVE in statuses else Status.PASS)
+    evidence = {f"{name}.{k}": v for name, o in parts.items() for k, v in o.evidence.items()}
+    reason = "; ".join(f"{name}: {o.status.value} ({o.reason})" for name, o in parts.items())
+    counter = next((o.counterexample for o in parts.values() if o.counterexample), None)
+    return Outcome(status, reason, evidence, counter)
+
+
 CheckFn = Callable[..., Outcome]
 
 
