@@ -47,3 +47,23 @@ def test_console_script_has_no_traceback_on_bad_input() -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "valid ids" in proc.stderr
+
+
+def test_verify_exits_1_when_a_claim_is_not_as_expected(monkeypatch, capsys) -> None:
+    from theory_check.claims import REGISTRY, Outcome, Status, claim
+
+    @claim("C98", title="always fails", statement="false", kind=claims_kind())
+    def _fails(rng):
+        return Outcome(Status.FAIL, "by construction", {"x": 1.0}, {"why": "test"})
+
+    try:
+        assert main(["verify", "C98"]) == 1
+        assert "C98: expected PASS, got FAIL" in capsys.readouterr().out
+    finally:
+        REGISTRY.pop("C98")
+
+
+def claims_kind():
+    from theory_check.claims import Kind
+
+    return Kind.EQUALITY

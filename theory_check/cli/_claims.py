@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from theory_check import claims
+from theory_check import claims, notes
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +30,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", type=Path, metavar="FILE",
                    help="write the results as a JSON list (rewritten after each claim)")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("notes", help="update the 'last verified' block of each proof note")
+    p.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all)")
+    p.add_argument("--from-json", type=Path, metavar="FILE",
+                   help="take results from a `verify --json` file instead of verifying now")
+    p.add_argument("--proofs", type=Path, default=Path("proofs"), help="notes directory")
+    p.add_argument("--thorough", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_notes)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -98,3 +107,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"{r.id}: expected {'PASS' if r.expected else 'FAIL'}, got {r.status.value}: "
               f"{r.reason}")
     return 1 if bad else 0
+
+
+def cmd_notes(args: argparse.Namespace) -> int:
+    if args.from_json is not None:
+        try:
+            data = json.loads(args.from_json.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"--from-json: cannot read {args.from_json}: {exc}") from None
+        wanted = {claims.get(i).id for i in args.ids} if args.ids else None
+        results = [r for r in data if wanted is None or r["id"] in wanted]
+    else:
+        results = list(claims.iter_verify(args.ids or None, thorough=args.thorough,
+                                          seed=args.seed))
+    changed = notes.update_notes(results, args.proofs)
+    print(f"updated {len(changed)} of {len(results)} notes in {args.proofs}")
+    missing, orphans = notes.note_coverage(args.proofs)
+    if missing or orphans:
+        print(f"claims without a note: {missing}; notes without a claim: {orphans}")
+        return 1
+    return 0

@@ -1,0 +1,45 @@
+"""Proof notes: one per registered claim, and a generated block that is rewritten in place."""
+
+import json
+from pathlib import Path
+
+from theory_check import claims, notes
+from theory_check.cli import main
+
+PROOFS = Path(__file__).resolve().parent.parent / "proofs"
+
+
+def test_every_claim_has_a_note_and_every_note_names_a_claim() -> None:
+    missing, orphans = notes.note_coverage(PROOFS)
+    assert missing == [] and orphans == []
+
+
+def test_every_note_shows_how_to_verify_it() -> None:
+    for c in claims.all_claims():
+        text = (PROOFS / f"{c.id}.md").read_text()
+        assert text.startswith(f"# {c.id}"), c.id
+        assert f"theory-check verify {c.id}" in text, c.id
+
+
+def test_generated_block_is_replaced_not_duplicated(tmp_path) -> None:
+    note = tmp_path / "C5.md"
+    note.write_text("# C5 — hand-written text\n\nkeep me\n")
+    r = claims.get("C5").verify(seed=2, n_students=20)
+    assert notes.update_notes([r], tmp_path) == [note]
+    first = note.read_text()
+    assert "keep me" in first and "**PASS**" in first and "max_rel_moment_error" in first
+    notes.update_notes([r.to_json()], tmp_path)
+    second = note.read_text()
+    assert second.count(notes.BEGIN) == 1 and second.count(notes.END) == 1
+
+
+def test_cli_notes_from_json(tmp_path, capsys) -> None:
+    results = tmp_path / "r.json"
+    assert main(["verify", "C1", "--json", str(results)]) == 0
+    proofs = tmp_path / "proofs"
+    proofs.mkdir()
+    for c in claims.all_claims():
+        (proofs / f"{c.id}.md").write_text(f"# {c.id}\n")
+    assert main(["notes", "C1", "--from-json", str(results), "--proofs", str(proofs)]) == 0
+    assert "**PASS**" in (proofs / "C1.md").read_text()
+    assert json.loads(results.read_text())[0]["id"] == "C1"
