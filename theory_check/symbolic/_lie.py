@@ -32,7 +32,8 @@ class LieCensus:
     """Result of the completeness computation at one point.
 
     `lie_dim`: rank r of the Lie-algebra fields found at θ0 (≤ dim Lie(F)(θ0));
-    `upper` = D - r; `lower` = rank of the proven laws' gradients at θ0; `certified` iff equal;
+    `upper` = D - r; `lower` = rank of the proven laws' gradients at θ0 (or D - 1 for a single
+    generator, by the flow-box theorem); `certified` iff equal;
     `depth`: bracket levels used; `n_fields`: fields evaluated; `point`: θ0.
     """
 
@@ -145,5 +146,10 @@ def lie_census(system: PolySystem, rng: np.random.Generator, *, laws: tuple = ()
                 break
         frontier = new_frontier
     r = span.rank
-    return LieCensus(n_vars=D, lie_dim=r, upper=D - r, lower=lower, certified=(D - r == lower),
+    # One generator: its Lie algebra is span{F} itself, so dim = 1 exactly where F(θ0) ≠ 0 and
+    # the flow-box theorem gives exactly D - 1 independent laws near θ0.
+    certified = D - r == lower or (len(gens) == 1 and r == 1)
+    if len(gens) == 1 and r == 1:
+        lower = D - 1
+    return LieCensus(n_vars=D, lie_dim=r, upper=D - r, lower=lower, certified=certified,
                      depth=depth, n_fields=n_fields, point=point)

@@ -206,3 +206,29 @@ def evaluate(p: flint.fmpz_mpoly, point: tuple[int, ...]) -> int:
 def fraction_vector(v: list) -> list[Fraction]:
     """Flint rationals/integers to Fractions."""
     return [Fraction(int(x.p), int(x.q)) if hasattr(x, "q") else Fraction(int(x)) for x in v]
+
+
+def law_polys(param: str, d: int, law: str) -> tuple[flint.fmpz_mpoly, ...]:
+    """Entries of a candidate conserved matrix quantity as polynomials in the parameterization.
+
+    `law`: "Q" (AAᵀ - AᵀA + BBᵀ - CᵀC, upper triangle), "Q+" (the false variant with +CᵀC),
+    "B-C^T" (the d entries b_i - c_i). In the diagonal parameterization the flow only moves
+    the diagonal of A, and only the diagonal of Q is claimed conserved: b_i² ∓ c_i².
+    """
+    law = check_choice("law", law, ("Q", "Q+", "B-C^T"))
+    system = rnn_system(param, d, 1)
+    x = system.ctx.gens()
+    A, B, C = _matrices(param, d, x)
+    if law == "B-C^T":
+        return tuple(B[i] - C[i] for i in range(d))
+    sign = -1 if law == "Q" else 1
+    if param == "diagonal":
+        return tuple(B[i] * B[i] + sign * C[i] * C[i] for i in range(d))
+    out = []
+    for p in range(d):
+        for q in range(p, d):
+            s = B[p] * B[q] + sign * C[p] * C[q]
+            for r in range(d):
+                s += A[p][r] * A[q][r] - A[r][p] * A[r][q]
+            out.append(s)
+    return tuple(out)
