@@ -143,7 +143,9 @@ def discover_laws(system: PolySystem, rng: np.random.Generator, *, spread: int =
     rows: list[list[int]] = []
     n_points = 0
     want = -(-(len(unknowns) + extra) // k)
-    for rnd in range(1, _MAX_ROUNDS + 1):
+    rounds = 0
+    for _ in range(_MAX_ROUNDS):
+        rounds += 1
         while n_points < want:
             point = tuple(int(v) for v in rng.integers(-spread, spread + 1, size=D))
             rows.extend(_rows(system, point, unknowns))
@@ -164,7 +166,7 @@ def discover_laws(system: PolySystem, rng: np.random.Generator, *, spread: int =
     return LawSpace(
         laws=tuple(laws), strings=tuple(law_string(system, q) for q in laws), dim=len(laws),
         expected_dim=r_exp, matches_expected=(r_both == len(basis) == r_exp),
-        contains_expected=(r_both == len(basis)), n_points=n_points, n_rounds=rnd,
+        contains_expected=(r_both == len(basis)), n_points=n_points, n_rounds=rounds,
         rechecked=True,
     )
 

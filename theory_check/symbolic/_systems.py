@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from fractions import Fraction
 
 import flint
 
@@ -196,16 +195,6 @@ def two_layer_system(n: int, h: int, m: int) -> PolySystem:
     fields = tuple(_gradient(ctx, gj, [1] * len(names)) for gj in g)
     return PolySystem(f"two-layer n={n} h={h} m={m}", names, ctx, g, fields, tuple(laws),
                       "entries of W1W1ᵀ - W2ᵀW2")
-
-
-def evaluate(p: flint.fmpz_mpoly, point: tuple[int, ...]) -> int:
-    """Exact value of an integer polynomial at an integer point."""
-    return int(p(*point))
-
-
-def fraction_vector(v: list) -> list[Fraction]:
-    """Flint rationals/integers to Fractions."""
-    return [Fraction(int(x.p), int(x.q)) if hasattr(x, "q") else Fraction(int(x)) for x in v]
 
 
 def law_polys(param: str, d: int, law: str) -> tuple[flint.fmpz_mpoly, ...]:
