@@ -208,3 +208,11 @@ def test_compiled_rhs_equals_the_symbolic_rhs_at_rational_points(case, ints) -> 
     assert all(v.is_Rational for v in exact)
     np.testing.assert_allclose(flow.numpy_rhs()(np.array(theta, dtype=float), np.array(w, dtype=float)),
                                np.array(exact, dtype=float), rtol=1e-12, atol=1e-12)
+
+
+def test_evaluating_the_last_bracket_at_the_point_equals_expanding_it() -> None:
+    s = rnn_system("diagonal", 3, 2)
+    laws = discover_laws(s, np.random.default_rng(0)).laws
+    fast = lie_census(s, np.random.default_rng(3), laws=laws)
+    slow = lie_census(s, np.random.default_rng(3), laws=laws, expand_all=True)
+    assert (fast.lie_dim, fast.certified) == (slow.lie_dim, slow.certified) == (6, True)
