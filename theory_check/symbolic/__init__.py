@@ -5,11 +5,19 @@
 - `conservation_identity`, `noether_identity`, `balanced_tangency`: free-algebra proofs valid
   for every d (C2, C4, N2).
 - `lie_census(system, rng, laws=)`: certified count D - dim Lie of independent laws (C3).
-- `derive(param, d, k)` and `census(cases)`: the one-call entry points.
+- `derive(param, d, k)`, `conserved_quadratic_forms(param, d, k)` and `census(cases)`: the
+  one-call entry points.
 Polynomial back end: python-flint (`fmpz_mpoly`, `fmpz_mat`); front end: sympy.
 """
 
-from theory_check.symbolic._api import CensusRow, Derivation, census, derive, predicted_laws
+from theory_check.symbolic._api import (
+    CensusRow,
+    Derivation,
+    census,
+    conserved_quadratic_forms,
+    derive,
+    predicted_laws,
+)
 from theory_check.symbolic._derive import GradientFlow, gradient_flow
 from theory_check.symbolic._laws import LawSpace, discover_laws, is_conserved
 from theory_check.symbolic._lie import LieCensus, bracket, lie_census
@@ -50,6 +58,7 @@ __all__ = [
     "bracket",
     "census",
     "conservation_identity",
+    "conserved_quadratic_forms",
     "derive",
     "discover_laws",
     "estimated_terms",

@@ -109,6 +109,12 @@ def derive(param: str, d: int, k: int, *, seed: int = 0, equations: bool = True)
     return Derivation(param, d, k, flow, laws, census_, time.perf_counter() - t0, seed)
 
 
+def conserved_quadratic_forms(param: str, d: int, k: int, *, seed: int = 0) -> LawSpace:
+    """All conserved quadratic + linear forms of the flow of L_k (proven; see `discover_laws`)."""
+    param, d, k = validate(param, d, k)
+    return discover_laws(rnn_system(param, d, k), np.random.default_rng(seed))
+
+
 @dataclass(frozen=True)
 class CensusRow:
     """One case of the conservation-law census (C3, figure F9)."""
