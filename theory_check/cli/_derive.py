@@ -40,8 +40,22 @@ def cmd_derive(args: argparse.Namespace) -> int:
     fmt = check_choice("--format", args.fmt, FORMATS)
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise ValueError(f"--out must be a directory; {args.out} is a file")
-    # JSON does not carry the equations, so it skips the (larger) sympy derivation.
-    result = derive(args.param, args.d, args.k, seed=args.seed, equations=fmt != "json")
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True,
+                  disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("derive", total=3)
+
+        def stage(name: str) -> None:
+            if bar.tasks[0].description != "derive":
+                bar.advance(task)
+            bar.update(task, description=name)
+
+        # JSON does not carry the equations, so it skips the (larger) sympy derivation.
+        result = derive(args.param, args.d, args.k, seed=args.seed, equations=fmt != "json",
+                        on_stage=stage)
     if fmt == "json":
         text = json.dumps(result.to_json(), indent=2)
     elif fmt == "latex":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,22 +89,28 @@ class Derivation:
         return "\n".join(body)
 
 
-def derive(param: str, d: int, k: int, *, seed: int = 0, equations: bool = True) -> Derivation:
+def derive(param: str, d: int, k: int, *, seed: int = 0, equations: bool = True,
+           on_stage: Callable[[str], None] | None = None) -> Derivation:
     """Derive the gradient flow (if `equations`), discover the conserved quadratic forms and
     count the independent laws by D - dim Lie for one case. Deterministic given `seed`.
 
     Raises ValueError before any long computation if the case is beyond the documented limits
     (`theory_check.symbolic.MAX_TERMS`, and `MAX_TERMS_SYMPY` when equations are requested).
+    `on_stage(name)` is called as each of the three stages starts (for progress display).
     """
     param, d, k = validate(param, d, k)
     if equations:
         validate(param, d, k, limit=MAX_TERMS_SYMPY)
     seed = check_int("seed", seed, minimum=0)
+    stage = on_stage or (lambda _name: None)
     t0 = time.perf_counter()
+    stage("deriving the gradient flow")
     flow = gradient_flow(param, d, k) if equations else None
     system = rnn_system(param, d, k)
     rng = np.random.default_rng(seed)
+    stage("discovering conserved quadratic forms")
     laws = discover_laws(system, rng)
+    stage("computing the Lie algebra rank")
     census_ = lie_census(system, rng, laws=laws.laws)
     return Derivation(param, d, k, flow, laws, census_, time.perf_counter() - t0, seed)
 
