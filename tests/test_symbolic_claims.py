@@ -112,3 +112,16 @@ def test_f9_quick_renders_with_finite_data(tmp_path) -> None:
     data = json.loads((tmp_path / "F9.data.json").read_text())
     assert np.all(np.isfinite(np.array(data["n_laws"], dtype=float)))
     assert all(data["certified"]) and data["n_laws"] == data["predicted"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cid", ["C2", "C3"])
+def test_thorough_symbolic_claims_pass(cid) -> None:
+    r = claims.get(cid).verify(thorough=True)
+    assert r.status is Status.PASS, r.reason
+
+
+@pytest.mark.slow
+def test_thorough_n2_fails() -> None:
+    r = claims.get("N2").verify(thorough=True)
+    assert r.status is Status.FAIL and r.counterexample
