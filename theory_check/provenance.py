@@ -8,8 +8,8 @@ import sys
 from functools import cache
 from importlib import metadata
 
-_PACKAGES = ("theory-check", "numpy", "scipy", "sympy", "mpmath", "cvxpy", "clarabel",
-             "hypothesis", "matplotlib")
+_PACKAGES = ("theory-check", "numpy", "scipy", "sympy", "mpmath", "python-flint", "gmpy2",
+             "cvxpy", "clarabel", "hypothesis", "matplotlib")
 
 
 @cache

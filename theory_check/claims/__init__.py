@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from theory_check.claims import (
-    basic,  # noqa: F401  (registers C1, C4, C5)
+    basic,  # noqa: F401  (registers C1, C5)
+    composite,  # noqa: F401  (C4; imports the engines' parts)
     symbolic,  # noqa: F401  (registers C2, C3, N2)
 )
 from theory_check.claims._registry import (
