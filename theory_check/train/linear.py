@@ -63,7 +63,9 @@ class StudentMetrics:
     `hankel_singular_values`; `learned_atoms`/`learned_weights` are the measure of the
     Ho–Kalman realization of that order (complex entries come as [re, im] in JSON). `steps` is
     the number of GD steps taken (for `diverged`, the step at which divergence was detected).
-    For a diverged student the post-divergence metrics are None (no silent NaN).
+    For a diverged student the post-divergence metrics are None (no silent NaN). The rank is
+    relative to the largest Hankel singular value, so a response dominated by one growing mode
+    (|λ| > 1, large init) reads as low-dimensional: read it together with the error.
     """
 
     seed: int
@@ -395,8 +397,9 @@ def train_linear(
             loss, dA, dB, dC = batched_loss_gradient(a, b, c, w, diagonal=diagonal, tied=tied)
             gnorm = (np.sum(dA.reshape(len(act), -1) ** 2, axis=1) + np.sum(dB**2, axis=1)
                      + np.sum(dC**2, axis=1))
+        # A non-finite loss is stored as inf: the student is then marked diverged, never NaN.
         last_loss[act] = np.where(np.isfinite(loss), loss, np.inf)
-        final_loss[act] = loss
+        final_loss[act] = last_loss[act]
         bad = ~np.isfinite(loss) | ~np.isfinite(gnorm) | (loss > ceiling[act])
         if bad.any():
             retire(bad, "diverged", step)
