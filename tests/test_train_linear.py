@@ -230,3 +230,13 @@ def test_progress_callback_sees_steps_in_order():
     steps = [s for s, _ in seen]
     assert steps[0] == 0 and steps == sorted(steps) and steps[-1] <= 200 and len(steps) >= 100
     assert all(a == 2 for _, a in seen)
+
+
+def test_all_students_diverging_is_reported_not_raised():
+    res = train_linear(balanced_teacher([0.9]), d=6, k=4, init_scale=1.0, seeds=[0, 1, 2], steps=200,
+                       lr=10.0, record_every=10)
+    for m in res.students:
+        assert m.status == "diverged" and m.steps < 200
+        assert not np.isnan(m.train_loss) and m.train_loss > 1.0
+        assert "nan" not in json.dumps(m.to_json()).lower()
+    assert not np.any(np.isnan(res.history.loss))
