@@ -11,6 +11,7 @@ from theory_check.claims import (
     basic,  # noqa: F401  (registers C1, C5)
     composite,  # noqa: F401  (C4; imports the engines' parts)
     symbolic,  # noqa: F401  (registers C2, C3, N2)
+    train,  # noqa: F401  (registers C8, C9, N3)
 )
 from theory_check.claims._registry import (
     REGISTRY,
