@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from theory_check.claims import basic  # noqa: F401  (registers C1, C4, C5)
-from theory_check.claims import moments  # noqa: F401  (registers C6, C7, N1, N5)
+from theory_check.claims import (
+    basic,  # noqa: F401  (registers C1, C4, C5)
+    moments,  # noqa: F401  (registers C6, C7, N1, N5)
+)
 from theory_check.claims._registry import (
     REGISTRY,
     RULES,

@@ -180,7 +180,7 @@ def _hankel_only(prog: Program) -> Program:
 
 
 def _known_part(prog: Program, w: list[Fraction], q: int) -> Fraction:
-    """Exact Σ_{n<k} a_n ĉ_n of m_q / ρ^q (eps = 0, Chebyshev basis); 0 otherwise."""
+    """Exact Σ_{n<k} a_n ĉ_n, the data part of m_q / ρ^q (eps = 0, Chebyshev basis); else 0."""
     if prog.fixed is None or prog.basis != "chebyshev":
         return Fraction(0)
     row = mono_to_cheb(prog.D)[q]
@@ -193,7 +193,7 @@ def _sandwich(prog: Program, w: list[Fraction], q: int, solver: str, ev: dict[st
     """Solve min and max of m_q as SDPs, then the grid LPs; compare (see module `_sdp`)."""
     a = objective_row(prog, q)
     factor = prog.scale * prog.rho**q
-    known = float(_known_part(prog, w, q))
+    known = float(_known_part(prog, w, q) * Fraction(prog.rho).limit_denominator(10**12) ** q)
     sdp = {s: solve_sdp(prog, a, s, solver) for s in senses}
     extra = np.concatenate([pencil_atoms(r["c"]) for r in sdp.values() if "c" in r] or [np.zeros(0)]) \
         if prog.basis == "chebyshev" else np.zeros(0)
@@ -215,10 +215,11 @@ def _sandwich(prog: Program, w: list[Fraction], q: int, solver: str, ev: dict[st
             out[f"{tag}.dual_min_eig"] = r["dual_min_eig"]
             out[f"{tag}.max_residual"] = r["max_residual"]
             out[f"{tag}.iterations"] = r["iterations"]
-            bad_eig = min(r["min_eig"].values(), default=0.0) < -RESIDUAL_TOL
-            if r["status"] not in ("optimal", "optimal_inaccurate") or r["max_residual"] > RESIDUAL_TOL or bad_eig:
+            min_eig = min(r["min_eig"].values(), default=0.0)
+            solved = r["status"] in ("optimal", "optimal_inaccurate")
+            if not solved or r["max_residual"] > RESIDUAL_TOL or min_eig < -RESIDUAL_TOL:
                 reasons.append(f"{tag}: solver status {r['status']}, residual "
-                               f"{r['max_residual']:.1e}, min eig {min(r['min_eig'].values(), default=0):.1e}")
+                               f"{r['max_residual']:.1e}, min eig {min_eig:.1e}")
         else:
             reasons.append(f"{tag}: solver status {r['status']}")
         out[f"{tag}.inner_status"] = lp["status"]

@@ -138,7 +138,7 @@ class ConeMembership:
 
 
 def membership(m: Sequence[Fraction], support: tuple[Fraction, Fraction] | None) -> ConeMembership:
-    """Exact test of the conditions of the module docstring (on R also the recursion, via `unique_measure`)."""
+    """Exact test of the conditions of the module docstring (the R recursion: `unique_measure`)."""
     K = len(m) - 1
     a, b = support if support is not None else (None, None)
     ranks, interior = {}, True
@@ -149,9 +149,8 @@ def membership(m: Sequence[Fraction], support: tuple[Fraction, Fraction] | None)
             return ConeMembership(False, False, ranks, f"{BLOCK_TEXT[blk.name]} of size {blk.size} "
                                   "is not positive semidefinite")
         interior = interior and r == blk.size
-    if support is None and K % 2 == 1:
-        # Odd K on R: H uses m_0..m_{K-1}; m_K is free iff H is definite, else fixed by recursion.
-        pass
+    # Odd K on R: H uses m_0..m_{K-1}; m_K is free iff H is definite, else fixed by the
+    # recursion that `unique_measure` checks.
     return ConeMembership(True, interior, ranks, None)
 
 
@@ -221,7 +220,8 @@ def fit_weights(atoms: Sequence, m: Sequence[Fraction]) -> MeasureFit:
             res = max(abs(v) for v in mm) / max(1, max(abs(v) for v in mm))
             return MeasureFit([], [], float(res))
         V = mpmath.matrix([[x**j for x in xs] for j in range(len(mm))])
-        w = mpmath.lu_solve(V, mpmath.matrix(mm)) if V.rows == V.cols else mpmath.qr_solve(V, mpmath.matrix(mm))[0]
+        rhs = mpmath.matrix(mm)
+        w = mpmath.lu_solve(V, rhs) if V.rows == V.cols else mpmath.qr_solve(V, rhs)[0]
         w = [w[i] for i in range(len(xs))]
         scale = max(1, max(abs(v) for v in mm))
         res = max(abs(sum(wi * x**j for wi, x in zip(w, xs, strict=True)) - mm[j]) for j in range(len(mm)))
