@@ -81,8 +81,9 @@ def make_f7(ctx: FigureContext) -> FigureOutput:
     for i, (d, atoms) in enumerate(teachers.items()):
         k = 2 * d + 1
         q = k + (4 if ctx.quick else 10)
-        vals = np.array([worst_case_extrapolation(atoms, [f"1/{d}"] * d, k, q, float(e), "l2").value
-                         for e in eps])
+        runs = [worst_case_extrapolation(atoms, [f"1/{d}"] * d, k, q, float(e), "l2") for e in eps]
+        vals = np.array([r.value for r in runs])
+        data[f"dhat{d}_certified"] = [r.status == "certified" for r in runs]
         slope, _ = np.polyfit(np.log(eps), np.log(vals), 1)
         ax.loglog(eps, vals, marker=MARKERS[i], color=PALETTE[i],
                   label=f"d̂ = {d} (k = {k}, q = {q}): slope {slope:.2f}")
