@@ -195,16 +195,23 @@ def _sandwich(prog: Program, w: list[Fraction], q: int, solver: str, ev: dict[st
     factor = prog.scale * prog.rho**q
     known = float(_known_part(prog, w, q) * Fraction(prog.rho).limit_denominator(10**12) ** q)
     sdp = {s: solve_sdp(prog, a, s, solver) for s in senses}
+    vals = {s: r["value"] for s, r in sdp.items()}
+    width_n = (vals.get(-1, math.nan) - vals.get(1, math.nan)) if len(senses) == 2 else math.nan
+    # Absolute part in units of the objective actually solved (the free part of a, normalized
+    # to max 1), so the certificate is relative to what the formulation can resolve.
+    obj_norm = max((r.get("objective_norm", 1.0) for r in sdp.values()), default=1.0)
+    atol = SANDWICH_ATOL * obj_norm
+    tol = atol + SANDWICH_RTOL * (abs(width_n) if math.isfinite(width_n) else 0)
     extra = np.concatenate([pencil_atoms(r["c"]) for r in sdp.values() if "c" in r] or [np.zeros(0)]) \
         if prog.basis == "chebyshev" else np.zeros(0)
-    inner = {s: grid_inner(prog, a, s, extra) for s in senses}
+    inner = {s: grid_inner(prog, a, s, extra, vals[s], tol) for s in senses}
     out: dict[str, Any] = dict(ev)
     reasons = []
-    vals, ivals = {}, {}
+    ivals = {}
     for s in senses:
         tag = "min" if s == 1 else "max"
         r, lp = sdp[s], inner[s]
-        vals[s], ivals[s] = r["value"], lp["value"]
+        ivals[s] = lp["value"]
         out[f"{tag}.status"] = r["status"]
         out[f"{tag}.solver"] = r.get("solver")
         if "c" in r:
@@ -228,12 +235,6 @@ def _sandwich(prog: Program, w: list[Fraction], q: int, solver: str, ev: dict[st
             all(sdp[s]["status"] in ("infeasible", "infeasible_inaccurate") for s in senses):
         raise ValueError(f"infeasible: no nonnegative measure on {ev['support']} has moments "
                          f"within eps = {prog.eps:g} ({prog.norm}) of these (the SDP is infeasible)")
-    width_n = (vals.get(-1, math.nan) - vals.get(1, math.nan)) if len(senses) == 2 else math.nan
-    # Absolute part in units of the objective actually solved (the free part of a, normalized
-    # to max 1), so the certificate is relative to what the formulation can resolve.
-    obj_norm = max((r.get("objective_norm", 1.0) for r in sdp.values()), default=1.0)
-    atol = SANDWICH_ATOL * obj_norm
-    tol = atol + SANDWICH_RTOL * (abs(width_n) if math.isfinite(width_n) else 0)
     gaps = {}
     for s in senses:
         tag = "min" if s == 1 else "max"
