@@ -152,12 +152,21 @@ def test_determinate_on_R_by_exact_rank():
 
 # --- sandwich: never a confident wrong interval ---------------------------------------------
 def test_coarse_grid_is_inconclusive(monkeypatch):
+    """An inner bound that cannot reach the SDP (5 grid points, no refinement) → INCONCLUSIVE."""
     monkeypatch.setattr(_sdp, "GRID", 4)
+    monkeypatch.setattr(_sdp, "REFINE_ROUNDS", 0)
     monkeypatch.setattr(_sdp, "pencil_atoms", lambda c, rtol=1e-7, clip=True: np.zeros(0))
     import theory_check.moments._api as api
     monkeypatch.setattr(api, "pencil_atoms", lambda c, rtol=1e-7, clip=True: np.zeros(0))
     r = moment_interval(uniform(6), 9, exact=False)
     assert r.status == "inconclusive" and "grid inner bound" in r.evidence["reason"]
+
+
+def test_grid_refinement_reaches_the_sdp(monkeypatch):
+    """The same coarse grid with refinement rounds meets the SDP (exchange method)."""
+    monkeypatch.setattr(_sdp, "GRID", 4)
+    r = moment_interval(uniform(6), 9, exact=False)
+    assert r.status == "certified"
 
 
 def test_evidence_fields():
