@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     msub = p.add_subparsers(dest="moments_command", metavar="SUBCOMMAND")
     msub.required = True
     pi = msub.add_parser("interval", help="exact range of m_q given the first k moments")
-    pi.add_argument("--moments", required=True, help="m0,m1,... (numbers or fractions like 1/2)")
+    pi.add_argument("--moments", required=True,
+                    help="m0,m1,... (numbers or fractions like 1/2; --moments=-1,... for a leading minus)")
     pi.add_argument("--q", type=int, required=True, help="index of the moment to bound (q >= k)")
     pi.add_argument("--support", default="unit", help="real | unit | RHO (radius, default unit)")
     pi.add_argument("--eps", type=float, default=0.0, help="tolerance on the training moments")
@@ -30,7 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     pi.set_defaults(func=cmd_interval)
 
     pd = sub.add_parser("identify", help="do k moments identify a teacher measure?")
-    pd.add_argument("--atoms", required=True, help="a1,a2,... (fractions like 1/2 give exact certificates)")
+    pd.add_argument("--atoms", required=True,
+                    help="a1,a2,... (fractions like 1/2 give exact certificates; "
+                         "--atoms=-1/2,1/2 for a leading minus)")
     pd.add_argument("--weights", required=True, help="w1,w2,... (> 0)")
     pd.add_argument("--k", type=int, required=True, help="number of training moments (k >= 1)")
     pd.add_argument("--support", default="unit", help="real | unit | RHO (radius, default unit)")

@@ -76,7 +76,7 @@ def make_f7(ctx: FigureContext) -> FigureOutput:
     (certified SDP/LP sandwich), k = 2d̂ + 1, with fitted slopes and the Wu–Yang-route rate."""
     eps = np.logspace(-2, -6, 3 if ctx.quick else 6)
     teachers = {1: ["1/2"], 2: ["-1/2", "1/2"], 3: ["-3/5", "0", "3/5"]}
-    fig, ax = subplots(1, 1, width=5.5, height=4.2)
+    fig, (ax, ax2) = subplots(1, 2, width=5.5, height=4.2)
     data: dict[str, list] = {"eps": eps.tolist()}
     for i, (d, atoms) in enumerate(teachers.items()):
         k = 2 * d + 1
@@ -96,4 +96,34 @@ def make_f7(ctx: FigureContext) -> FigureOutput:
     ax.set_xlabel("training loss bound ε  (L_k ≤ ε)")
     ax.set_ylabel(r"worst case  $\max_{j\leq q} |g_j - \hat w_j|$")
     ax.legend(loc="lower right", fontsize=7)
-    return FigureOutput(fig, data, {"norm": "l2", "support": "[-1, 1]", "solver": "CLARABEL + HiGHS"})
+    ax.set_title("rate in ε (k = 2d̂ + 1)")
+
+    # Right: the worst case at fixed δ as a function of the horizon q. One program of degree
+    # q_max gives the exact interval of every m_j, j ≤ q_max (projection of the Hausdorff cone),
+    # so the curve is the running maximum of the per-j worst cases.
+    delta = 1e-4
+    q_max = 16 if ctx.quick else 40
+    cases = [("λ̂ = ±1/2", ["-1/2", "1/2"]), ("λ̂ = 2/5, 1/2 (close)", ["2/5", "1/2"]),
+             ("λ̂ = 9/10", ["9/10"]), ("λ̂ = 1 (boundary)", ["1"])]
+    for i, (label, atoms) in enumerate(cases):
+        d = len(atoms)
+        k = 2 * d + 1
+        wc = worst_case_extrapolation(atoms, [f"1/{d}"] * d, k, q_max, delta, "box")
+        # Only certified intervals are drawn: an SDP/LP disagreement is not a data point.
+        ok = wc.certified_j if wc.certified_j is not None else np.ones(q_max + 1, dtype=bool)
+        horizon = np.maximum.accumulate(np.where(ok, wc.per_j, 0.0))
+        qs = np.arange(q_max + 1)
+        keep = ok & (qs >= k)
+        n_bad = int(np.sum(~ok[k:]))
+        ax2.semilogy(qs[keep], horizon[keep] / delta, marker=MARKERS[i], ms=3, color=PALETTE[i],
+                     label=f"{label}, k = {k}" + (f" ({n_bad} j inconclusive, omitted)" if n_bad else ""))
+        data[f"horizon_{i}_constant"] = (horizon / delta).tolist()
+        data[f"horizon_{i}_certified"] = ok.tolist()
+        data[f"horizon_{i}_atoms"] = atoms
+    ax2.set_xlabel("horizon q")
+    ax2.set_ylabel(r"$\max_{j\leq q} |g_j - \hat w_j| \;/\; \delta$")
+    ax2.set_title(f"constant vs horizon (box, δ = {delta:g})")
+    ax2.legend(loc="upper left", fontsize=7)
+    data["horizon_delta"] = [delta]
+    return FigureOutput(fig, data, {"norm": "l2 (left), box (right)", "support": "[-1, 1]",
+                                    "solver": "CLARABEL + HiGHS"})

@@ -420,6 +420,7 @@ class WorstCase:
     per_j: np.ndarray         # worst |m_j - ŵ_j| for j = 0 … q
     status: str               # 'certified' if every interval was, else 'inconclusive'
     evidence: dict[str, Any] = field(default_factory=dict)
+    certified_j: np.ndarray | None = None  # per j: was the interval of m_j certified
 
 
 def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: int, q: int,
@@ -441,8 +442,15 @@ def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: in
     per_j[:k] = delta if norm == "box" else math.sqrt(delta)
     worst_status, reasons = "certified", []
     max_gap = 0.0
+    certified_j = np.ones(q + 1, dtype=bool)
     for j in range(k, q + 1):
         r = _sandwich(prog, w[:k], j, solver, {"support": _support_text(S)})
+        if r.status != "certified" and j < q:
+            # The degree-j program is exact too (projection of the Hausdorff cone) and smaller,
+            # hence better conditioned: retry there before giving up.
+            small = build_program(w[:k], j, S[1], float(delta), norm, "chebyshev")
+            r = _sandwich(small, w[:k], j, solver, {"support": _support_text(S)})
+        certified_j[j] = r.status == "certified"
         target = float(w[j])
         per_j[j] = max(r.upper - target, target - r.lower)
         max_gap = max(max_gap, *map(abs, r.evidence["sandwich_gap"].values()))
@@ -453,7 +461,7 @@ def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: in
           "argmax_j": int(np.argmax(per_j))}
     if reasons:
         ev["reason"] = "; ".join(reasons[:3])
-    return WorstCase(float(per_j.max()), per_j, worst_status, ev)
+    return WorstCase(float(per_j.max()), per_j, worst_status, ev, certified_j)
 
 
 @dataclass(frozen=True)
