@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from theory_check.cli import main
-from theory_check.model import balanced_teacher
+from theory_check.model import LinearRNN, balanced_teacher
 from theory_check.moments import _sdp, extract_atoms, identify, moment_interval, worst_case_extrapolation
 from theory_check.moments._exact import atomic_moments, next_moment_interval, psd_rank
 from theory_check.strategies import teacher_measures
@@ -140,6 +140,14 @@ def test_numeric_identify_agrees_with_exact():
     nu = identify([0.5, -0.5], [1.0, 1.0], 4)
     assert nu.certificate == "numeric" and ex.certificate == "exact"
     assert close(nu.width, ex.width, 1e-2) and nu.minimal_k == ex.minimal_k == 5
+
+
+def test_identify_accepts_a_balanced_teacher():
+    t = balanced_teacher([0.5, -0.5], [1.0, 1.0])
+    r = identify(t, k=4)
+    assert not r.identified and r.certificate == "numeric" and close(r.width, 0.375, 1e-2)
+    with pytest.raises(ValueError, match="balanced"):
+        identify(LinearRNN([[0.0, 1.0], [0.0, 0.0]], [1.0, 0.0], [0.0, 1.0]), k=3)
 
 
 def test_determinate_on_R_by_exact_rank():

@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 
 from theory_check._validate import check_choice, check_int, check_real
-from theory_check.model import balanced_teacher, minimal_realization
+from theory_check.model import LinearRNN, balanced_teacher, minimal_realization
 from theory_check.moments import _exact as ex
 from theory_check.moments._basis import chebyshev_moments, mono_to_cheb
 from theory_check.moments._sdp import (
@@ -352,15 +352,28 @@ def _counterexample(lam: list[Fraction], beta: list[Fraction], k: int,
             "balanced_student": {"A": "diag(atoms)", "B = C^T": "sqrt(weights)"}}
 
 
-def identify(atoms: Sequence[Any], weights: Sequence[Any], k: int, support: Any = "unit", *,
-             method: str = "auto", solver: str = "CLARABEL") -> Identification:
+def identify(atoms: Sequence[Any] | LinearRNN, weights: Sequence[Any] | None = None,
+             k: int | None = None, support: Any = "unit", *, method: str = "auto",
+             solver: str = "CLARABEL") -> Identification:
     """Do the moments m_0 … m_{k-1} of `Σ β̂_i δ_λ̂i` determine it among nonnegative measures on S?
 
     Exact path (atoms/weights given as ints, Fractions or strings like '1/2'; always on R):
     identified iff the data are a boundary point of the moment cone (a Hankel/localizing block is
     singular, `_exact.membership`); width of the m_k interval by Schur complements. Numeric path
     (floats on a bounded support): the certified SDP width ≤ 1e-7 · m_0.
+    `atoms` may instead be a balanced `LinearRNN` teacher (weights None): its measure is read
+    from A = U diag(λ) Uᵀ, β = (UᵀB)² (C5), in floats.
     """
+    if isinstance(atoms, LinearRNN):
+        if weights is not None:
+            raise ValueError("weights must be None when a LinearRNN teacher is given")
+        if not atoms.is_balanced(1e-12):
+            raise ValueError("teacher must be balanced (A = Aᵀ, B = Cᵀ) to define a measure")
+        lam, U = np.linalg.eigh(atoms.A)
+        beta = (U.T @ atoms.B)[:, 0] ** 2
+        atoms, weights = [float(x) for x in lam], [float(b) for b in beta]
+    if weights is None or k is None:
+        raise ValueError("identify needs weights and k (or a LinearRNN teacher and k)")
     k = check_int("k", k, minimum=1)
     check_choice("method", method, ("auto", "exact", "numeric"))
     S = parse_support(support)
