@@ -150,6 +150,14 @@ def test_identify_accepts_a_balanced_teacher():
         identify(LinearRNN([[0.0, 1.0], [0.0, 0.0]], [1.0, 0.0], [0.0, 1.0]), k=3)
 
 
+def test_rounded_moments_of_an_identified_teacher_are_not_called_infeasible():
+    """Float impulse responses of a 2-atom teacher at k = 9 violate the cone by rounding only."""
+    g = balanced_teacher([0.3, -0.6], [0.4, 0.7]).impulse_response(12)
+    r = moment_interval(list(g[:9]), 11)
+    assert r.status in ("certified", "inconclusive", "exact")
+    assert r.lower - 1e-9 <= g[11] <= r.upper + 1e-9 and r.width < 1e-6
+
+
 def test_determinate_on_R_by_exact_rank():
     """δ_{1/2}: m = (1, 1/2, 1/4) has a singular Hankel matrix; m_5 = 1/32 exactly."""
     r = moment_interval(["1", "1/2", "1/4"], 5, support="real")

@@ -114,8 +114,15 @@ def moment_interval(moments: Sequence[Any], q: int, support: Any = "unit", eps: 
         mem = ex.membership(w, S)
         base_ev["block_ranks"] = {n: f"{r}/{s}" for n, (r, s) in mem.ranks.items()}
         if not mem.feasible:
-            raise ValueError(f"infeasible: no nonnegative measure on {_support_text(S)} has these "
-                             f"moments ({mem.violated})")
+            if all(ex.is_exact(v) for v in moments) or S is None:
+                if S is None and not all(ex.is_exact(v) for v in moments):
+                    return MomentInterval(q, -INF, INF, INF, "inconclusive", "none", {
+                        **base_ev, "reason": f"float data violate the moment cone of R ({mem.violated}), "
+                        "possibly by rounding only; determinacy on R is decided by exact rank and "
+                        "cannot be decided from these rounded data"})
+                raise ValueError(f"infeasible: no nonnegative measure on {_support_text(S)} has these "
+                                 f"moments ({mem.violated})")
+            return _rounded_data_interval(w, q, S, solver, basis, base_ev, mem.violated or "")
         if w[0] == 0:
             return MomentInterval(q, 0.0, 0.0, 0.0, "exact", "rational",
                                   {**base_ev, "reason": "m_0 = 0: the zero measure"})
@@ -147,6 +154,27 @@ def moment_interval(moments: Sequence[Any], q: int, support: Any = "unit", eps: 
     rho = S[1]
     prog = build_program(w, q, rho, eps, norm, basis)
     return _sandwich(prog, w, q, solver, base_ev)
+
+
+ROUNDING_FACTOR = 16
+
+
+def _rounded_data_interval(w: list[Fraction], q: int, S: tuple[Fraction, Fraction], solver: str,
+                           basis: str, ev: dict[str, Any], violated: str) -> MomentInterval:
+    """Float data just outside the cone (e.g. an identified teacher's impulse response, rounded):
+    interpret them within their rounding, `|m_j - w_j| ≤ 16 (j+1) u max_{i≤j} |w_i|` (u = 2^-53,
+    the error of computing Σ β λ^j in floating point), and solve that box problem."""
+    u = 2.0**-53
+    mags = np.maximum.accumulate(np.abs(np.array([float(v) for v in w])))
+    tau = ROUNDING_FACTOR * u * (np.arange(len(w)) + 1) * mags
+    prog = build_program(w, q, S[1], tau, "box", basis)
+    ev = {**ev, "data_tolerance": f"float rounding: |m_j - w_j| <= {ROUNDING_FACTOR}(j+1)·2^-53·"
+          "max_(i<=j)|w_i|", "exact_check": f"data as given are outside the cone: {violated}"}
+    try:
+        return _sandwich(prog, w, q, solver, ev)
+    except ValueError as exc:
+        raise ValueError(f"infeasible: no nonnegative measure on {_support_text(S)} has these moments, "
+                         f"even within float rounding ({violated})") from exc
 
 
 def _interval_on_R(w: list[Fraction], q: int, eps: float, norm: str, solver: str,
@@ -202,8 +230,16 @@ def _sandwich(prog: Program, w: list[Fraction], q: int, solver: str, ev: dict[st
     obj_norm = max((r.get("objective_norm", 1.0) for r in sdp.values()), default=1.0)
     atol = SANDWICH_ATOL * obj_norm
     tol = atol + SANDWICH_RTOL * (abs(width_n) if math.isfinite(width_n) else 0)
-    extra = np.concatenate([pencil_atoms(r["c"]) for r in sdp.values() if "c" in r] or [np.zeros(0)]) \
-        if prog.basis == "chebyshev" else np.zeros(0)
+    # Candidate atoms for the grid: pencils of the SDP optima (whole and truncated to the data's
+    # degree) at several rank thresholds; extra grid points never hurt an inner bound.
+    cands = [np.zeros(0)]
+    if prog.basis == "chebyshev":
+        for r in sdp.values():
+            if "c" in r:
+                for cut in {prog.D + 1, max(prog.k, 2)}:
+                    for rt in (1e-5, 1e-7, 1e-9, 1e-11):
+                        cands.append(pencil_atoms(r["c"][:cut], rtol=rt))
+    extra = np.concatenate(cands)
     inner = {s: grid_inner(prog, a, s, extra, vals[s], tol) for s in senses}
     out: dict[str, Any] = dict(ev)
     reasons = []
@@ -234,7 +270,7 @@ def _sandwich(prog: Program, w: list[Fraction], q: int, solver: str, ev: dict[st
     if all(s in vals and not math.isfinite(vals[s]) for s in senses) and \
             all(sdp[s]["status"] in ("infeasible", "infeasible_inaccurate") for s in senses):
         raise ValueError(f"infeasible: no nonnegative measure on {ev['support']} has moments "
-                         f"within eps = {prog.eps:g} ({prog.norm}) of these (the SDP is infeasible)")
+                         f"within eps ({prog.norm}) of these (the SDP is infeasible)")
     gaps = {}
     for s in senses:
         tag = "min" if s == 1 else "max"

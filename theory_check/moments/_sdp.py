@@ -45,12 +45,17 @@ class Program:
     fixed: np.ndarray | None  # known Chebyshev moments (eps = 0)
     cons_rows: np.ndarray      # rows mapping c to (m_j / scale / ρ^j), j < k
     targets: np.ndarray
-    eps: float
+    eps: float | np.ndarray    # scalar, or per-j radii for the box norm
     norm: str
     extra: dict = field(default_factory=dict)
 
+    def box_radius(self) -> np.ndarray:
+        """Per-row radius of the box constraint in the program's units (`eps_j / (ρ^j scale)`)."""
+        eps = np.broadcast_to(np.asarray(self.eps, dtype=float), (self.k,))
+        return eps / np.array([self.rho**j for j in range(self.k)]) / self.scale
 
-def build_program(w: list[Fraction], D: int, rho: Fraction, eps: float, norm: str,
+
+def build_program(w: list[Fraction], D: int, rho: Fraction, eps: float | np.ndarray, norm: str,
                   basis: str = "chebyshev") -> Program:
     """The SDP for data w (exact), degree D, support [-ρ, ρ]; basis 'chebyshev' or 'monomial'."""
     k = len(w)
@@ -76,12 +81,13 @@ def build_program(w: list[Fraction], D: int, rho: Fraction, eps: float, norm: st
         cons.append(con)
         psd.append((name, con, Phi))
     fixed = None
-    if eps == 0:
+    if np.all(np.asarray(eps) == 0):
         fixed = np.array([float(v) for v in known]) / scale
         data = [c[:k] == fixed]
     elif norm == "box":
         # |m_j - w_j| ≤ eps, divided by ρ^j·scale to keep rows O(1)
-        rad = np.array([eps / float(rho) ** j for j in range(k)]) / scale
+        rad = np.broadcast_to(np.asarray(eps, dtype=float), (k,)) / np.array(
+            [float(rho) ** j for j in range(k)]) / scale
         data = [rows @ c <= targets + rad, rows @ c >= targets - rad]
     else:
         pw = np.array([float(rho) ** j for j in range(k)])
@@ -141,8 +147,7 @@ def solve_sdp(prog: Program, a: np.ndarray, sense: int, solver: str) -> dict[str
     if prog.fixed is not None:
         residual = float(np.max(np.abs(cval[: prog.k] - prog.fixed)))
     elif prog.norm == "box":
-        r = np.abs(prog.cons_rows @ cval - prog.targets) - np.array(
-            [prog.eps / prog.rho**j for j in range(prog.k)]) / prog.scale
+        r = np.abs(prog.cons_rows @ cval - prog.targets) - prog.box_radius()
         residual = max(0.0, float(np.max(r)))
         for con in prog.data:
             if con.dual_value is not None:
@@ -227,7 +232,7 @@ def _grid_solve(prog: Program, a: np.ndarray, sense: int, u: np.ndarray) -> dict
         res = linprog(obj, A_eq=A, b_eq=prog.fixed, bounds=(0, None), method="highs")
         x = res.x if res.status == 0 else None
     elif prog.norm == "box":
-        rad = np.array([prog.eps / prog.rho**j for j in range(prog.k)]) / prog.scale
+        rad = prog.box_radius()
         res = linprog(obj, A_ub=np.vstack([A, -A]),
                       b_ub=np.concatenate([prog.targets + rad, -(prog.targets - rad)]),
                       bounds=(0, None), method="highs")
@@ -249,7 +254,7 @@ def _grid_solve(prog: Program, a: np.ndarray, sense: int, u: np.ndarray) -> dict
     if prog.fixed is not None:
         resid = float(np.max(np.abs(cvec[: prog.k] - prog.fixed)))
     elif prog.norm == "box":
-        rad = np.array([prog.eps / prog.rho**j for j in range(prog.k)]) / prog.scale
+        rad = prog.box_radius()
         resid = max(0.0, float(np.max(np.abs(A @ x - prog.targets) - rad)))
     else:
         pw = np.array([prog.rho**j for j in range(prog.k)])
