@@ -51,8 +51,15 @@ def chebyshev_moments(m: list[Fraction], rho: Fraction) -> list[Fraction]:
 def localizer_tensor(g: np.ndarray, size: int, D: int) -> np.ndarray:
     """Φ with `[∫ g T_i T_j dμ]_{i,j<size} = Σ_n c_n Φ[:, :, n]` (g in Chebyshev coefficients).
 
-    Products of Chebyshev series with small dyadic coefficients are exact in float64.
+    Products of Chebyshev series with small dyadic coefficients are exact in float64. Cached
+    (read-only result).
     """
+    return _localizer_tensor(tuple(float(x) for x in g), size, D)
+
+
+@lru_cache(maxsize=256)
+def _localizer_tensor(gt: tuple[float, ...], size: int, D: int) -> np.ndarray:
+    g = np.array(gt)
     Phi = np.zeros((size, size, D + 1))
     for i in range(size):
         for j in range(i, size):
@@ -63,6 +70,7 @@ def localizer_tensor(g: np.ndarray, size: int, D: int) -> np.ndarray:
             prod = npcheb.chebmul(npcheb.chebmul(ei, ej), g)
             Phi[i, j, : prod.size] = prod
             Phi[j, i, : prod.size] = prod
+    Phi.setflags(write=False)
     return Phi
 
 
