@@ -170,11 +170,59 @@ def _rounded_data_interval(w: list[Fraction], q: int, S: tuple[Fraction, Fractio
     prog = build_program(w, q, S[1], tau, "box", basis)
     ev = {**ev, "data_tolerance": f"float rounding: |m_j - w_j| <= {ROUNDING_FACTOR}(j+1)·2^-53·"
           "max_(i<=j)|w_i|", "exact_check": f"data as given are outside the cone: {violated}"}
+    witness = _prony_witness(w, tau, S)
+    if witness is not None:
+        ev["witness_atoms"] = len(witness.atoms)
     try:
-        return _sandwich(prog, w, q, solver, ev)
+        return _sandwich(prog, w, q, solver, ev, witness=witness)
     except ValueError as exc:
         raise ValueError(f"infeasible: no nonnegative measure on {_support_text(S)} has these moments, "
                          f"even within float rounding ({violated})") from exc
+
+
+def _prony_witness(w: list[Fraction], tau: np.ndarray, S: tuple[Fraction, Fraction]
+                   ) -> ex.MeasureFit | None:
+    """The r-atomic measure matching w_0 … w_{2r-1} exactly (Prony in rationals, roots at 60
+    digits), for the smallest r whose atoms lie in S with positive weights and whose moments meet
+    every |m_j - w_j| ≤ τ_j: an explicit measure inside the rounding box, or None."""
+    k = len(w)
+    for r in range(1, (k - 1) // 2 + 1):
+        if ex.psd_rank([[w[i + j] for j in range(r)] for i in range(r)])[1] < r:
+            return None
+        fit = _prony(w, r, S)
+        if fit is None:
+            continue
+        with mpmath.workdps(ex.DPS):
+            ok = all(abs(sum(b * x**j for x, b in zip(fit.atoms, fit.weights, strict=True))
+                         - mpmath.mpf(w[j].numerator) / w[j].denominator) <= tau[j] for j in range(k))
+        if ok:
+            return fit
+    return None
+
+
+def _prony(w: list[Fraction], r: int, S: tuple[Fraction, Fraction]) -> ex.MeasureFit | None:
+    """Atoms: roots of p with Σ_j p_j w_{i+j} = 0 (i < r, p_r = 1), exact; weights from w_0 … w_{r-1}."""
+    try:
+        sol = ex.solve([[w[i + j] for j in range(r)] for i in range(r)], [-w[i + r] for i in range(r)])
+    except ZeroDivisionError:
+        return None
+    with mpmath.workdps(ex.DPS):
+        coeffs = [mpmath.mpf(1)] + [mpmath.mpf(c.numerator) / c.denominator for c in reversed(sol)]
+        try:
+            roots = mpmath.polyroots(coeffs, maxsteps=400, extraprec=4 * ex.DPS) if r > 0 else []
+        except mpmath.libmp.libhyper.NoConvergence:
+            return None
+        roots = roots if isinstance(roots, list) else [roots]
+        if any(abs(mpmath.im(x)) > mpmath.mpf(10) ** -20 for x in roots):
+            return None
+        xs = [mpmath.re(x) for x in roots]
+        lo, hi = float(S[0]), float(S[1])
+        if any(x < lo or x > hi for x in xs):
+            return None
+        fit = ex.fit_weights(xs, w[:r])
+        if any(b <= 0 for b in fit.weights):
+            return None
+        return fit
 
 
 def _interval_on_R(w: list[Fraction], q: int, eps: float, norm: str, solver: str,
@@ -217,8 +265,12 @@ def _known_part(prog: Program, w: list[Fraction], q: int) -> Fraction:
 
 
 def _sandwich(prog: Program, w: list[Fraction], q: int, solver: str, ev: dict[str, Any],
-              senses: tuple[int, ...] = (1, -1)) -> MomentInterval:
-    """Solve min and max of m_q as SDPs, then the grid LPs; compare (see module `_sdp`)."""
+              senses: tuple[int, ...] = (1, -1), witness: ex.MeasureFit | None = None
+              ) -> MomentInterval:
+    """Solve min and max of m_q as SDPs, then the grid LPs; compare (see module `_sdp`).
+
+    `witness`: an explicit feasible measure used as the inner bound where the grid LP finds none.
+    """
     a = objective_row(prog, q)
     factor = prog.scale * prog.rho**q
     known = float(_known_part(prog, w, q) * Fraction(prog.rho).limit_denominator(10**12) ** q)
@@ -241,6 +293,16 @@ def _sandwich(prog: Program, w: list[Fraction], q: int, solver: str, ev: dict[st
                         cands.append(pencil_atoms(r["c"][:cut], rtol=rt))
     extra = np.concatenate(cands)
     inner = {s: grid_inner(prog, a, s, extra, vals[s], tol) for s in senses}
+    if witness is not None:
+        with mpmath.workdps(ex.DPS):
+            wq = float(sum(b * x**q for x, b in zip(witness.atoms, witness.weights, strict=True)))
+        for s_ in senses:
+            if inner[s_]["status"] != "optimal":
+                # back to the program's units: value = known + factor·v
+                inner[s_] = {"value": (wq - known) / factor, "status": "witness measure",
+                             "residual": witness.residual,
+                             "atoms": np.array([float(x) for x in witness.atoms]) / prog.rho,
+                             "weights": np.array([float(b) for b in witness.weights]) / prog.scale}
     out: dict[str, Any] = dict(ev)
     reasons = []
     ivals = {}
