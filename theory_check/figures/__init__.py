@@ -21,7 +21,8 @@ from theory_check.figures._style import save_figure
 __all__ = ["FIGURES", "Figure", "FigureContext", "FigureOutput", "all_figures", "figure", "render"]
 
 # Engine figure modules, imported lazily so that `import theory_check` stays light.
-_MODULES: tuple[str, ...] = ("theory_check.figures.symbolic", "theory_check.figures.train")
+_MODULES: tuple[str, ...] = ("theory_check.figures.symbolic", "theory_check.figures.train",
+                             "theory_check.figures.moments")
 
 
 @dataclass(frozen=True)

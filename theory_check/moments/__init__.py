@@ -1,0 +1,36 @@
+"""Truncated moment problems: exact identifiability, worst-case extrapolation, atom extraction.
+
+THEORY.md §2, C6, C7: a balanced student is a nonnegative measure μ_θ = Σ β_i δ_λi whose
+moments are its Markov parameters; training on length k fixes m_0 … m_{k-1}. Public API:
+
+- `moment_interval(moments, q, support=, eps=, norm=)`: the exact range of m_q (SDP over the
+  moment cone in a Chebyshev basis, sandwiched by a grid LP; exact rationals where possible).
+- `identify(atoms, weights, k, support=)`: whether k moments determine the measure, the exact
+  minimal k, and a counterexample measure / balanced student when they do not.
+- `worst_case_extrapolation(atoms, weights, k, q, delta, norm=)`: exact `max_{j≤q} |m_j - ŵ_j|`.
+- `extract_atoms(g, support=, rtol=)`: atoms and weights of a flat (finite-rank) sequence.
+"""
+
+from theory_check.moments._api import (
+    AtomExtraction,
+    Identification,
+    MomentInterval,
+    WorstCase,
+    extract_atoms,
+    identify,
+    moment_interval,
+    parse_support,
+    worst_case_extrapolation,
+)
+
+__all__ = [
+    "AtomExtraction",
+    "Identification",
+    "MomentInterval",
+    "WorstCase",
+    "extract_atoms",
+    "identify",
+    "moment_interval",
+    "parse_support",
+    "worst_case_extrapolation",
+]
