@@ -43,3 +43,20 @@ def test_cli_notes_from_json(tmp_path, capsys) -> None:
     assert main(["notes", "C1", "--from-json", str(results), "--proofs", str(proofs)]) == 0
     assert "**PASS**" in (proofs / "C1.md").read_text()
     assert json.loads(results.read_text())[0]["id"] == "C1"
+
+
+def test_index_table_lists_every_claim_and_escapes_pipes(tmp_path) -> None:
+    index = tmp_path / "README.md"
+    index.write_text(f"# index\n\n{notes.INDEX_BEGIN}\nold\n{notes.INDEX_END}\ntail\n")
+    assert notes.update_index(index, figure_dir="figures", note_dir=".", thumbnails=True)
+    text = index.read_text()
+    assert "old" not in text and text.endswith("tail\n")
+    rows = [line for line in text.splitlines() if line.startswith("| C") or line.startswith("| N")]
+    assert [r.split("|")[1].strip() for r in rows] == [c.id for c in claims.all_claims()]
+    for r in rows:  # every row has exactly 6 cells: no stray | inside a statement
+        assert len(r.replace("\\|", "").split("|")) == 8
+
+
+def test_repository_indexes_are_up_to_date() -> None:
+    table = notes.claims_table(figure_dir="figures", note_dir=".", thumbnails=True)
+    assert table in (PROOFS / "README.md").read_text(), "run `theory-check notes`"

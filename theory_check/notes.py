@@ -84,3 +84,47 @@ def note_coverage(proofs: Path) -> tuple[list[str], list[str]]:
     missing = [c.id for c in all_claims() if c.id not in names]
     orphans = sorted(n for n in names if n not in REGISTRY)
     return missing, orphans
+
+
+INDEX_BEGIN = "<!-- theory-check:index:begin -->"
+INDEX_END = "<!-- theory-check:index:end -->"
+_INDEX = re.compile(re.escape(INDEX_BEGIN) + r".*?" + re.escape(INDEX_END), re.S)
+
+
+def _figures_by_claim() -> dict[str, list[str]]:
+    from theory_check.figures import all_figures  # matplotlib only when indexing
+
+    out: dict[str, list[str]] = {}
+    for f in all_figures():
+        for cid in f.claims:
+            out.setdefault(cid, []).append(f.id)
+    return out
+
+
+def claims_table(*, figure_dir: str, note_dir: str, thumbnails: bool) -> str:
+    """Markdown table of the registry: id, statement, kind, expected verdict, note, figures."""
+    figs = _figures_by_claim()
+    rows = ["| id | claim | kind | expected | note | figures |", "|---|---|---|---|---|---|"]
+    for c in all_claims():
+        if thumbnails:
+            cells = " ".join(f'<a href="{figure_dir}/{f}.png"><img src="{figure_dir}/{f}.png" '
+                             f'width="140" alt="{f}"></a>' for f in figs.get(c.id, []))
+        else:
+            cells = ", ".join(f"[{f}]({figure_dir}/{f}.png)" for f in figs.get(c.id, []))
+        statement = c.statement.replace("|", "\\|")  # a bare | would end the cell
+        rows.append(f"| {c.id} | {statement} | {c.kind} | {'PASS' if c.expected else 'FAIL'} "
+                    f"| [{c.id}.md]({note_dir}/{c.id}.md) | {cells} |")
+    return "\n".join(rows)
+
+
+def update_index(path: Path, *, figure_dir: str, note_dir: str, thumbnails: bool) -> bool:
+    """Rewrite the generated claims table between the index markers of a markdown file."""
+    text = Path(path).read_text()
+    block = "\n".join([INDEX_BEGIN, claims_table(figure_dir=figure_dir, note_dir=note_dir,
+                                                 thumbnails=thumbnails), INDEX_END])
+    if not _INDEX.search(text):
+        raise ValueError(f"{path} has no index markers ({INDEX_BEGIN!r} … {INDEX_END!r})")
+    new = _INDEX.sub(lambda _m: block, text)
+    if new != text:
+        Path(path).write_text(new)
+    return new != text

@@ -122,6 +122,13 @@ def cmd_notes(args: argparse.Namespace) -> int:
                                           seed=args.seed))
     changed = notes.update_notes(results, args.proofs)
     print(f"updated {len(changed)} of {len(results)} notes in {args.proofs}")
+    index = args.proofs / "README.md"
+    if index.exists():
+        notes.update_index(index, figure_dir="figures", note_dir=".", thumbnails=True)
+    readme = args.proofs.parent / "README.md"
+    if readme.exists() and notes.INDEX_BEGIN in readme.read_text():
+        notes.update_index(readme, figure_dir=f"{args.proofs.name}/figures",
+                           note_dir=args.proofs.name, thumbnails=False)
     missing, orphans = notes.note_coverage(args.proofs)
     if missing or orphans:
         print(f"claims without a note: {missing}; notes without a claim: {orphans}")
