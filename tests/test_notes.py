@@ -47,10 +47,10 @@ def test_cli_notes_from_json(tmp_path, capsys) -> None:
 
 def test_index_table_lists_every_claim_and_escapes_pipes(tmp_path) -> None:
     index = tmp_path / "README.md"
-    index.write_text(f"# index\n\n{notes.INDEX_BEGIN}\nold\n{notes.INDEX_END}\ntail\n")
+    index.write_text(f"# index\n\n{notes.INDEX_BEGIN}\nSTALE-ROW\n{notes.INDEX_END}\ntail\n")
     assert notes.update_index(index, figure_dir="figures", note_dir=".", thumbnails=True)
     text = index.read_text()
-    assert "old" not in text and text.endswith("tail\n")
+    assert "STALE-ROW" not in text and text.endswith("tail\n")
     rows = [line for line in text.splitlines() if line.startswith("| C") or line.startswith("| N")]
     assert [r.split("|")[1].strip() for r in rows] == [c.id for c in claims.all_claims()]
     for r in rows:  # every row has exactly 6 cells: no stray | inside a statement
