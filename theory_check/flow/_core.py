@@ -98,7 +98,8 @@ def _full_form(A: np.ndarray, B: np.ndarray, C: np.ndarray | None, param: str):
 
 
 def _sumsq(x: np.ndarray):
-    return sum((v * v for v in x.ravel()), x.ravel()[0] * 0)
+    with np.errstate(all="ignore"):  # a diverging float run may overflow: it is reported as such
+        return sum((v * v for v in x.ravel()), x.ravel()[0] * 0)
 
 
 class _Num:
