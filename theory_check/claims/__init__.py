@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import theory_check.claims.flow  # noqa: F401  (registers C11, N4)
 from theory_check.claims import basic  # noqa: F401  (registers C1, C4, C5)
-from theory_check.claims import flow  # noqa: F401  (registers C11, N4)
 from theory_check.claims._registry import (
     REGISTRY,
     RULES,

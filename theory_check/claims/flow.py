@@ -4,6 +4,7 @@ claims C2 and C8 combine with their other parts."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 from typing import Any
@@ -91,7 +92,7 @@ def c2_numeric(rng: np.random.Generator, *, d: int = 3, k: int = 4, param: str =
         rows[f"tolerance_dps{dps}"] = tols[-1]
         rows[f"steps_dps{dps}"] = tr.steps
     ref = integrate(student, teacher, k, T, method="dop853", param=param)
-    falling = all(b < a for a, b in zip(drifts, drifts[1:], strict=False))
+    falling = all(b < a for a, b in itertools.pairwise(drifts))
     within = [judge(Kind.CONSERVED, x, 0.0, t) for x, t in zip(drifts, tols, strict=True)]
     evidence = {**rows, "float64_dop853_drift": _drift_of(ref, quantity), "falling_with_dps": falling,
                 "quantity": quantity, "d": d, "k": k, "param": param, "T": T, "scale": scale,
