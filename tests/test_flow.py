@@ -20,8 +20,9 @@ TEACHER = balanced_teacher([0.9, -0.5], [1.0, 1.0])
 
 
 def _max_diff(x, y) -> float:
-    return max(float(abs(mpmath.mpf(a) - mpmath.mpf(b))) for p, q in zip(x, y)
-               for a, b in zip(np.ravel(p), np.ravel(q)))
+    # subtract at high precision: mpf(a) would first round a to the current (53-bit) precision
+    with mpmath.workdps(120):
+        return max(float(abs(a - b)) for p, q in zip(x, y) for a, b in zip(np.ravel(p), np.ravel(q)))
 
 
 def test_gmpy2_backend_is_active() -> None:
@@ -56,6 +57,14 @@ def test_precision_ladder_drift_falls_with_dps() -> None:
         assert x <= 10.0 ** (-p + 2)
     floor = integrate(s, TEACHER, 4, 0.5, method="dop853").max_q_drift_rel
     assert floor > drifts[1] * 1e6  # double precision cannot show what dps 20 shows
+
+
+def test_mixed_float_tier_matches_all_fixed_point() -> None:
+    s = random_student(3, 0.5, 3)
+    a = integrate(s, TEACHER, 4, 2.0, dps=30, mixed=False)
+    b = integrate(s, TEACHER, 4, 2.0, dps=30, mixed=True)
+    assert b.settings["float64_from_order"] < b.settings["order"]
+    assert _max_diff(a.final_state, b.final_state) <= 1e-28
 
 
 def test_balanced_param_is_the_full_flow_restricted_to_the_manifold() -> None:

@@ -197,7 +197,7 @@ def integrate(
     student: LinearRNN, target: LinearRNN | Sequence[float] | np.ndarray, k: int, T: float, *,
     method: str = "taylor", param: str = "full", dps: int = 30, eta: float | None = None,
     n_out: int = 50, tol: float | None = None, max_steps: int = 1_000_000,
-    bound: float = DEFAULT_BOUND, progress: bool | None = None,
+    bound: float = DEFAULT_BOUND, progress: bool | None = None, mixed: bool = True,
 ) -> Trajectory:
     """Integrate dθ/dt = -∇L_k(θ) (or run GD) from θ(0) = `student` up to time T.
 
@@ -209,6 +209,8 @@ def integrate(
     each step it takes; odefun/dop853 record `n_out + 1` equally spaced times; gd records every
     ⌈steps/n_out⌉ steps. `dps` in [5, 200]; T > 0; ‖θ‖∞ > `bound` ends the run with status
     "diverged". Ctrl-C ends it with status "interrupted" and the trajectory so far.
+    `mixed` (taylor only): compute the high Taylor orders in float64 (`_taylor.float_tier_start`);
+    `mixed=False` computes every order in fixed point (slower; the reference for the scheme).
     """
     k = check_int("k", k, minimum=1)
     T = check_real("T", T, minimum=0.0, strict_min=True)
@@ -235,7 +237,7 @@ def integrate(
     A0, B0, C0 = _initial(student, param)
     run = {"taylor": _run_taylor, "odefun": _run_odefun, "dop853": _run_dop853, "gd": _run_gd}[method]
     return run(A0, B0, C0, w, param=param, T=T, dps=dps, eta=eta, n_out=n_out, tol=tol,
-               max_steps=max_steps, bound=bound, progress=progress)
+               max_steps=max_steps, bound=bound, progress=progress, mixed=bool(mixed))
 
 
 def _initial(student: LinearRNN, param: str):
@@ -258,10 +260,11 @@ def _theta_scale(A, B, C) -> float:
     return float(max(vals))
 
 
-def _run_taylor(A0, B0, C0, w, *, param, T, dps, n_out, tol, max_steps, bound, progress, **_):
+def _run_taylor(A0, B0, C0, w, *, param, T, dps, n_out, tol, max_steps, bound, progress, mixed, **_):
     t0 = time.perf_counter()
     P, E = tay.fixed_point_bits(dps, _theta_scale(A0, B0, C0))
     N = tay.order_for(E)
+    n_float = tay.float_tier_start(N, E) if mixed else None
     one = 1 << P
     s = tay.FixedState(tay.to_fixed(A0, P), tay.to_fixed(B0, P),
                        tay.to_fixed(B0 if C0 is None else C0, P))
@@ -280,7 +283,7 @@ def _run_taylor(A0, B0, C0, w, *, param, T, dps, n_out, tol, max_steps, bound, p
                     raise RuntimeError(f"taylor: max_steps={max_steps} reached at t={float(t):.6g}; "
                                        "increase max_steps")
                 H = int(h * one)
-                Ac, Bc, Cc, _ = tay.taylor_step_coefficients(s, wf, param, N, H, P)
+                Ac, Bc, Cc, _ = tay.taylor_step_coefficients(s, wf, param, N, H, P, n_float)
                 sig = tay.step_fraction(Ac, Bc, Cc, E, P)
                 take = min(sig, 1.0, float((Tq - t) / h))
                 # exact rational step: σ on the 2^-P grid, so t stays exact
@@ -316,7 +319,7 @@ def _run_taylor(A0, B0, C0, w, *, param, T, dps, n_out, tol, max_steps, bound, p
                       for x in _full_form(s.A, s.B, s.C, param))
     del num
     settings = {"dps": dps, "fixed_point_bits": P, "error_target": f"2^-{E}", "order": N,
-                "steps": steps, "min_step_fraction": float(min(sigmas)) if sigmas else None,
+                "steps": steps, "float64_from_order": n_float, "min_step_fraction": float(min(sigmas)) if sigmas else None,
                 "bound": bound, "arithmetic": f"fixed-point {tay._int.__module__}.{tay._int.__name__}"}
     return rec.trajectory(method="taylor", param=param, dps=dps, T=T, status=status, t_end=float(t),
                           final=final, steps=steps, t0=t0, settings=settings)

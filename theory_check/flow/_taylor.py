@@ -73,18 +73,37 @@ def _shift(x: np.ndarray | int, P: int):
     return x >> P
 
 
+def float_tier_start(N: int, E: int) -> int:
+    """First order computed in float64 by the mixed scheme (see `taylor_step_coefficients`).
+
+    With the step chosen so that the scaled coefficients decay like ε^{n/N} (ε = 2^-E), the
+    coefficient of order n only needs relative accuracy ε^{1-n/N}; float64 (with 2^7 to spare
+    for sums and cancellation: 2^-46) suffices once n ≥ N (1 - 46 / E).
+    """
+    return min(N, max(1, math.ceil(N * (1.0 - 46.0 / E))))
+
+
+def _to_float_array(x: np.ndarray, P: int) -> np.ndarray:
+    flat = [math.ldexp(float(v), -P) if v is not None else 0.0 for v in x.ravel()]
+    return np.array(flat, dtype=float).reshape(x.shape)
+
+
 def taylor_step_coefficients(
-    s: FixedState, w: np.ndarray, param: str, N: int, H: int, P: int
+    s: FixedState, w: np.ndarray, param: str, N: int, H: int, P: int, n_float: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Coefficients 0…N of θ(t₀ + h s) in s, h = H·2^-P, and the residuals r_j(t₀).
 
-    Returns (Ac, Bc, Cc, r0) with Ac of shape (N+1, d, d) (full, balanced) or (N+1, d)
-    (diagonal), Bc and Cc of shape (N+1, d).
+    Orders n < `n_float` are computed in exact fixed point; orders ≥ `n_float` (default: all
+    fixed point) in float64 from float64 copies of the lower coefficients — the mixed scheme,
+    valid because high orders contribute only their leading digits (`float_tier_start`).
+    Returns (Ac, Bc, Cc, r0) as object integer arrays: Ac of shape (N+1, d, d) (full,
+    balanced) or (N+1, d) (diagonal), Bc and Cc of shape (N+1, d).
     """
     d = s.B.shape[0]
     k = w.shape[0]
     diag = param == "diagonal"
     balanced = param == "balanced"
+    n_float = N if n_float is None else max(1, min(n_float, N))
     Ac = np.empty((N + 1, *s.A.shape), dtype=object)
     Bc = np.empty((N + 1, d), dtype=object)
     Cc = Bc if balanced else np.empty((N + 1, d), dtype=object)
@@ -97,10 +116,26 @@ def taylor_step_coefficients(
     # Hk[m, p, q] = r_{p+q+1} at order m: the Hankel matrix that builds w_p from the u_q.
     Hk = np.zeros((N + 1, max(k - 1, 1), k), dtype=object)
     W = np.empty((N + 1, max(k - 1, 1), d), dtype=object)
+    arrays = {"Ac": Ac, "Bc": Bc, "Cc": Cc, "U": U, "V": V, "R": R, "Hk": Hk, "W": W}
     hk_idx = [(p, q, p + q + 1) for p in range(k - 1) for q in range(k) if p + q + 1 < k]
-    m2H = -2 * H
-    P2 = 2 * P
+    fixed = True
+    h = math.ldexp(float(H), -P)
     for n in range(N):
+        if n == n_float:
+            # switch tiers: float64 copies of everything computed so far (real values)
+            fl = {}
+            for name, arr in arrays.items():
+                if name in ("Cc", "V") and balanced:
+                    continue
+                f = np.zeros(arr.shape, dtype=float)
+                upto = n + 1 if name in ("Ac", "Bc", "Cc") else n
+                f[:upto] = _to_float_array(arr[:upto], P)
+                fl[name] = f
+            if balanced:
+                fl["Cc"], fl["V"] = fl["Bc"], fl["U"]
+            Ac, Bc, Cc, U, V, R, Hk, W = (fl[x] for x in ("Ac", "Bc", "Cc", "U", "V", "R", "Hk", "W"))
+            fixed = False
+        sh = (lambda x: x >> P) if fixed else (lambda x: x)
         # u_j, v_j at order n (sequential in j: u_{j+1} needs u_j to order n)
         U[n, 0] = Bc[n]
         if not balanced:
@@ -108,29 +143,29 @@ def taylor_step_coefficients(
         if diag:
             a_stack = Ac[: n + 1]
             for j in range(1, k):
-                U[n, j] = _shift((a_stack * U[n::-1, j - 1]).sum(axis=0), P)
+                U[n, j] = sh((a_stack * U[n::-1, j - 1]).sum(axis=0))
                 if not balanced:
-                    V[n, j] = _shift((a_stack * V[n::-1, j - 1]).sum(axis=0), P)
+                    V[n, j] = sh((a_stack * V[n::-1, j - 1]).sum(axis=0))
         elif k > 1:
             a_stack = Ac[: n + 1].transpose(1, 0, 2).reshape(d, (n + 1) * d)
             at_stack = None if balanced else Ac[: n + 1].transpose(2, 0, 1).reshape(d, (n + 1) * d)
             for j in range(1, k):
-                U[n, j] = _shift(a_stack.dot(U[n::-1, j - 1].reshape(-1)), P)
+                U[n, j] = sh(a_stack.dot(U[n::-1, j - 1].reshape(-1)))
                 if not balanced:
-                    V[n, j] = _shift(at_stack.dot(V[n::-1, j - 1].reshape(-1)), P)
+                    V[n, j] = sh(at_stack.dot(V[n::-1, j - 1].reshape(-1)))
         # r_j = C u_j - ŵ_j at order n
         u_rev = U[n::-1]  # (n+1, k, d), block m is U[n-m]
-        g = _shift(Cc[: n + 1].reshape(-1).dot(u_rev.transpose(0, 2, 1).reshape((n + 1) * d, k)), P)
+        g = sh(Cc[: n + 1].reshape(-1).dot(u_rev.transpose(0, 2, 1).reshape((n + 1) * d, k)))
         R[n] = g - w if n == 0 else g
         for p, q, j in hk_idx:
             Hk[n, p, q] = R[n, j]
-        # right-hand side at order n (unshifted: scale 2^{2P})
+        # right-hand side at order n (fixed tier: unshifted, scale 2^{2P})
         rv = R[: n + 1].reshape(-1)
         dB = rv.dot(V[n::-1].reshape((n + 1) * k, d))
         dC = dB if balanced else rv.dot(u_rev.reshape((n + 1) * k, d))
         if k > 1:
             hs = Hk[: n + 1].transpose(1, 0, 2).reshape(k - 1, (n + 1) * k)
-            W[n] = _shift(hs.dot(u_rev.reshape((n + 1) * k, d)), P)
+            W[n] = sh(hs.dot(u_rev.reshape((n + 1) * k, d)))
             w_rev = W[n::-1]
             if diag:
                 dA = (V[: n + 1, : k - 1] * w_rev).sum(axis=(0, 1))
@@ -140,12 +175,33 @@ def taylor_step_coefficients(
                 if balanced:  # the symmetric parameterization: keep S = Sᵀ exactly
                     dA = np.triu(dA) + np.triu(dA, 1).T
         else:
-            dA = np.zeros(s.A.shape, dtype=object)
-        Ac[n + 1] = _shift(dA * m2H, P2) // (n + 1)
-        Bc[n + 1] = _shift(dB * m2H, P2) // (n + 1)
-        if not balanced:
-            Cc[n + 1] = _shift(dC * m2H, P2) // (n + 1)
-    return Ac, Bc, Cc, R[0]
+            dA = np.zeros(s.A.shape, dtype=object if fixed else float)
+        if fixed:
+            m2H, P2 = -2 * H, 2 * P
+            Ac[n + 1] = ((dA * m2H) >> P2) // (n + 1)
+            Bc[n + 1] = ((dB * m2H) >> P2) // (n + 1)
+            if not balanced:
+                Cc[n + 1] = ((dC * m2H) >> P2) // (n + 1)
+        else:
+            c = -2.0 * h / (n + 1)
+            Ac[n + 1] = dA * c
+            Bc[n + 1] = dB * c
+            if not balanced:
+                Cc[n + 1] = dC * c
+    r0 = arrays["R"][0]
+    if fixed:
+        return Ac, Bc, Cc, r0
+    out = []
+    for name in ("Ac", "Bc", "Cc"):
+        if name == "Cc" and balanced:
+            out.append(out[-1])
+            continue
+        obj, flo = arrays[name], {"Ac": Ac, "Bc": Bc, "Cc": Cc}[name]
+        for n in range(n_float + 1, N + 1):
+            obj[n] = np.array([_int(round(math.ldexp(float(v), P))) for v in flo[n].ravel()],
+                              dtype=object).reshape(flo[n].shape)
+        out.append(obj)
+    return out[0], out[1], out[2], r0
 
 
 def max_abs(x: np.ndarray) -> int:
