@@ -311,15 +311,13 @@ def _run_taylor(A0, B0, C0, w, *, param, T, dps, n_out, tol, max_steps, bound, p
                     break
         except KeyboardInterrupt:
             status = "interrupted"
-    num = _Num("fixed", P)
-    mpmath.mp.prec = max(mpmath.mp.prec, 53)
     with mpmath.workprec(P + 10):
         final = tuple(np.array([mpmath.ldexp(mpmath.mpf(int(v)), -P) for v in x.ravel()],
                                dtype=object).reshape(x.shape)
                       for x in _full_form(s.A, s.B, s.C, param))
-    del num
     settings = {"dps": dps, "fixed_point_bits": P, "error_target": f"2^-{E}", "order": N,
-                "steps": steps, "float64_from_order": n_float, "min_step_fraction": float(min(sigmas)) if sigmas else None,
+                "steps": steps, "float64_from_order": n_float,
+                "min_step_fraction": float(min(sigmas)) if sigmas else None,
                 "bound": bound, "arithmetic": f"fixed-point {tay._int.__module__}.{tay._int.__name__}"}
     return rec.trajectory(method="taylor", param=param, dps=dps, T=T, status=status, t_end=float(t),
                           final=final, steps=steps, t0=t0, settings=settings)
