@@ -18,4 +18,4 @@ def test_f5_quick_renders_with_finite_data(tmp_path) -> None:
     slope = np.polyfit(np.log(data["gd_eta"]), np.log(data["gd_drift_at_T"]), 1)[0]
     assert abs(slope - 1.0) <= 0.1
     # Taylor at the higher dps sits far below DOP853's float64 floor
-    assert max(data["Taylordps40_drift"]) < 1e-30 < max(data["DOP853float64_drift"])
+    assert max(data["taylor_dps40_drift"]) < 1e-30 < max(data["dop853_drift"])

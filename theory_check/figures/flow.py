@@ -40,7 +40,9 @@ def make(ctx: FigureContext) -> FigureOutput:
         ax.semilogy(t, y, label=label, color=PALETTE[i % len(PALETTE)],
                     linestyle="--" if gd else "-", marker=None if gd else MARKERS[i % len(MARKERS)],
                     markevery=max(1, t.size // 8), markersize=4)
-        key = label.replace(" ", "").replace(",", "_").replace("=", "").replace("(", "").replace(")", "")
+        key = ("dop853" if label.startswith("DOP") else
+               f"taylor_dps{label.split()[-1]}" if label.startswith("Taylor") else
+               f"gd_eta{label.split('=')[1].strip()}")
         data[f"{key}_t"], data[f"{key}_drift"] = t, y
     ax.set_xlabel("time t")
     ax.set_ylabel(r"$\max_{s\leq t}\ \|Q(\theta(s)) - Q(\theta(0))\|_F \,/\, \|\theta(s)\|^2$")
