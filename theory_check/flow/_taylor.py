@@ -84,8 +84,22 @@ def float_tier_start(N: int, E: int) -> int:
 
 
 def _to_float_array(x: np.ndarray, P: int) -> np.ndarray:
-    flat = [math.ldexp(float(v), -P) if v is not None else 0.0 for v in x.ravel()]
-    return np.array(flat, dtype=float).reshape(x.shape)
+    return np.ldexp(x.astype(np.float64), -P)
+
+
+def _float_copies(arrays: dict[str, np.ndarray], n: int, P: int, balanced: bool) -> dict[str, np.ndarray]:
+    """float64 copies (real values) of everything computed before order n."""
+    fl = {}
+    for name, arr in arrays.items():
+        if name in ("Cc", "V") and balanced:
+            continue
+        f = np.zeros(arr.shape, dtype=float)
+        upto = n + 1 if name in ("Ac", "Bc", "Cc") else n
+        f[:upto] = _to_float_array(arr[:upto], P)
+        fl[name] = f
+    if balanced:
+        fl["Cc"], fl["V"] = fl["Bc"], fl["U"]
+    return fl
 
 
 def taylor_step_coefficients(
@@ -113,28 +127,20 @@ def taylor_step_coefficients(
     U = np.empty((N + 1, k, d), dtype=object)
     V = U if balanced else np.empty((N + 1, k, d), dtype=object)
     R = np.empty((N + 1, k), dtype=object)
-    # Hk[m, p, q] = r_{p+q+1} at order m: the Hankel matrix that builds w_p from the u_q.
-    Hk = np.zeros((N + 1, max(k - 1, 1), k), dtype=object)
-    W = np.empty((N + 1, max(k - 1, 1), d), dtype=object)
-    arrays = {"Ac": Ac, "Bc": Bc, "Cc": Cc, "U": U, "V": V, "R": R, "Hk": Hk, "W": W}
-    hk_idx = [(p, q, p + q + 1) for p in range(k - 1) for q in range(k) if p + q + 1 < k]
+    W = np.zeros((N + 1, max(k - 1, 1), d), dtype=object)
+    arrays = {"Ac": Ac, "Bc": Bc, "Cc": Cc, "U": U, "V": V, "R": R, "W": W}
     fixed = True
     h = math.ldexp(float(H), -P)
     for n in range(N):
         if n == n_float:
-            # switch tiers: float64 copies of everything computed so far (real values)
-            fl = {}
-            for name, arr in arrays.items():
-                if name in ("Cc", "V") and balanced:
-                    continue
-                f = np.zeros(arr.shape, dtype=float)
-                upto = n + 1 if name in ("Ac", "Bc", "Cc") else n
-                f[:upto] = _to_float_array(arr[:upto], P)
-                fl[name] = f
-            if balanced:
-                fl["Cc"], fl["V"] = fl["Bc"], fl["U"]
-            Ac, Bc, Cc, U, V, R, Hk, W = (fl[x] for x in ("Ac", "Bc", "Cc", "U", "V", "R", "Hk", "W"))
-            fixed = False
+            try:
+                fl = _float_copies(arrays, n, P, balanced)
+            except OverflowError:  # coefficients beyond the float range (a wild step): stay exact
+                fl = None
+                n_float = N
+            if fl is not None:
+                Ac, Bc, Cc, U, V, R, W = (fl[x] for x in ("Ac", "Bc", "Cc", "U", "V", "R", "W"))
+                fixed = False
         sh = (lambda x: x >> P) if fixed else (lambda x: x)
         # u_j, v_j at order n (sequential in j: u_{j+1} needs u_j to order n)
         U[n, 0] = Bc[n]
@@ -157,15 +163,15 @@ def taylor_step_coefficients(
         u_rev = U[n::-1]  # (n+1, k, d), block m is U[n-m]
         g = sh(Cc[: n + 1].reshape(-1).dot(u_rev.transpose(0, 2, 1).reshape((n + 1) * d, k)))
         R[n] = g - w if n == 0 else g
-        for p, q, j in hk_idx:
-            Hk[n, p, q] = R[n, j]
         # right-hand side at order n (fixed tier: unshifted, scale 2^{2P})
         rv = R[: n + 1].reshape(-1)
         dB = rv.dot(V[n::-1].reshape((n + 1) * k, d))
         dC = dB if balanced else rv.dot(u_rev.reshape((n + 1) * k, d))
         if k > 1:
-            hs = Hk[: n + 1].transpose(1, 0, 2).reshape(k - 1, (n + 1) * k)
-            W[n] = sh(hs.dot(u_rev.reshape((n + 1) * k, d)))
+            # w_p = Σ_{q < k-1-p} r_{p+q+1} u_q: only the nonzero part of the Hankel pattern
+            for p in range(k - 1):
+                L = k - 1 - p
+                W[n, p] = sh(R[: n + 1, p + 1:].reshape(-1).dot(u_rev[:, :L].reshape((n + 1) * L, d)))
             w_rev = W[n::-1]
             if diag:
                 dA = (V[: n + 1, : k - 1] * w_rev).sum(axis=(0, 1))
@@ -198,7 +204,7 @@ def taylor_step_coefficients(
             continue
         obj, flo = arrays[name], {"Ac": Ac, "Bc": Bc, "Cc": Cc}[name]
         for n in range(n_float + 1, N + 1):
-            obj[n] = np.array([_int(round(math.ldexp(float(v), P))) for v in flo[n].ravel()],
+            obj[n] = np.array([_int(v) for v in np.rint(np.ldexp(flo[n], P)).ravel().tolist()],
                               dtype=object).reshape(flo[n].shape)
         out.append(obj)
     return out[0], out[1], out[2], r0
