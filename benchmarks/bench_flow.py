@@ -17,6 +17,7 @@ from theory_check.flow import integrate
 parser = argparse.ArgumentParser()
 parser.add_argument("--T", type=float, default=5.0)
 parser.add_argument("--quick", action="store_true", help="only the d=2 case at dps 30")
+parser.add_argument("--scaling", action="store_true", help="only the cost-vs-dps and cost-vs-d table")
 args, _ = parser.parse_known_args()
 
 teacher = balanced_teacher([0.9, -0.5], [1.0, 1.0])
@@ -24,6 +25,8 @@ cases = [("full", 2, 4), ("full", 4, 6), ("diagonal", 8, 6)]
 dpss = (30, 50)
 if args.quick:
     cases, dpss = cases[:1], (30,)
+if args.scaling:
+    cases = []
 rows = []
 for param, d, k in cases:
     s = random_student(d, 0.5, 1, kind=param)
@@ -51,4 +54,20 @@ for param, d, k in cases:
                      "odefun_s": t_ode, "speedup_vs_odefun": t_ode / t_ours, "dop853_s": t_dop,
                      "end_state_agreement": agree})
         print(rows[-1], flush=True)
-report("flow", rows, backend=mpmath.libmp.BACKEND, T=args.T)
+if rows:
+    report("flow", rows, backend=mpmath.libmp.BACKEND, T=args.T)
+
+# How the Taylor integrator's cost grows with dps and with d (one run each, same T).
+if args.scaling or not args.quick:
+    scale_rows = []
+    grid = [("full", 4, 6, dps) for dps in (20, 30, 50, 70, 100)]
+    grid += [("full", d, 6, 30) for d in (2, 4, 6, 8)] + [("diagonal", d, 6, 30) for d in (10, 20, 40)]
+    for param, d, k, dps in grid:
+        s = random_student(d, 0.5, 1, kind=param)
+        t0 = time.perf_counter()
+        tr = integrate(s, teacher, k, args.T, method="taylor", param=param, dps=dps)
+        scale_rows.append({"param": param, "d": d, "k": k, "dps": dps, "T": args.T, "steps": tr.steps,
+                           "order": tr.settings["order"], "seconds": time.perf_counter() - t0,
+                           "max_Q_drift_rel": tr.max_q_drift_rel})
+        print(scale_rows[-1], flush=True)
+    report("flow_scaling", scale_rows, backend=mpmath.libmp.BACKEND, T=args.T)

@@ -205,8 +205,8 @@ def integrate(
     2^-4·10^-dps·min(1, ‖θ(0)‖∞) per step, see `theory_check.flow._taylor`), `"odefun"`
     (mpmath.odefun at mp.dps = dps, the reference), `"dop853"` (scipy, float64,
     rtol = atol = `tol`, default 1e-13), `"gd"` (float64, θ ← θ - η∇L for round(T/η) steps).
-    Records every step (taylor, capped at about `n_out` per unit… see `n_out`) — taylor records
-    each step it takes; odefun/dop853 record `n_out + 1` equally spaced times; gd records every
+    Recording: taylor records every step it takes; odefun and dop853 record `n_out + 1`
+    equally spaced times; gd records every
     ⌈steps/n_out⌉ steps. `dps` in [5, 200]; T > 0; ‖θ‖∞ > `bound` ends the run with status
     "diverged". Ctrl-C ends it with status "interrupted" and the trajectory so far.
     `mixed` (taylor only): compute the high Taylor orders in float64 (`_taylor.float_tier_start`);
@@ -280,8 +280,8 @@ def _run_taylor(A0, B0, C0, w, *, param, T, dps, n_out, tol, max_steps, bound, p
         try:
             while t < Tq:
                 if steps >= max_steps:
-                    raise RuntimeError(f"taylor: max_steps={max_steps} reached at t={float(t):.6g}; "
-                                       "increase max_steps")
+                    raise ValueError(f"max_steps={max_steps} reached at t={float(t):.6g} before T; "
+                                     "increase max_steps (an integer >= 1)")
                 H = int(h * one)
                 Ac, Bc, Cc, _ = tay.taylor_step_coefficients(s, wf, param, N, H, P, n_float)
                 sig = tay.step_fraction(Ac, Bc, Cc, E, P)
