@@ -175,3 +175,28 @@ def test_cli_integrate_bad_input_exit_2(argv, capsys) -> None:
     assert main(["integrate", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("theory-check: error:") and len(err.strip().splitlines()) == 1
+
+
+def test_ctrl_c_returns_the_trajectory_so_far(monkeypatch) -> None:
+    from theory_check.flow import _taylor
+
+    real = _taylor.taylor_step_coefficients
+    calls = {"n": 0}
+
+    def interrupted_after_three(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_taylor, "taylor_step_coefficients", interrupted_after_three)
+    tr = integrate(random_student(2, 0.5, 0), TEACHER, 3, 50.0, dps=15)
+    assert tr.status == "interrupted" and tr.steps == 3
+    assert 0.0 < tr.t_end < 50.0 and tr.times[-1] == tr.t_end
+
+
+@pytest.mark.parametrize("method, extra", [("taylor", {}), ("gd", {"eta": 0.05})])
+def test_progress_bar_can_be_forced_on(method, extra) -> None:
+    tr = integrate(random_student(2, 0.5, 0), TEACHER, 3, 0.5, method=method, dps=15, progress=True,
+                   **extra)
+    assert tr.status == "ok" and tr.times[-1] == pytest.approx(0.5)
