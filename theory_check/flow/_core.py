@@ -274,7 +274,8 @@ def _run_taylor(A0, B0, C0, w, *, param, T, dps, n_out, tol, max_steps, bound, p
     bound_fx = int(bound * one)
     t = Fraction(0)
     Tq = Fraction(T)
-    h = Fraction(min(T, 0.5))
+    # h, σ and t live on dyadic grids (h = H·2^-P, σ = S·2^-P), so t is exact and cheap
+    h = Fraction(int(min(T, 0.5) * one), one)
     steps, status, sigmas = 0, "ok", []
     with _progress("taylor", T, progress) as tick:
         try:
@@ -282,14 +283,14 @@ def _run_taylor(A0, B0, C0, w, *, param, T, dps, n_out, tol, max_steps, bound, p
                 if steps >= max_steps:
                     raise ValueError(f"max_steps={max_steps} reached at t={float(t):.6g} before T; "
                                      "increase max_steps (an integer >= 1)")
-                H = int(h * one)
+                H = h.numerator * (one // h.denominator)
                 Ac, Bc, Cc, _ = tay.taylor_step_coefficients(s, wf, param, N, H, P, n_float)
                 sig = tay.step_fraction(Ac, Bc, Cc, E, P)
                 take = min(sig, 1.0, float((Tq - t) / h))
                 # exact rational step: σ on the 2^-P grid, so t stays exact
                 S = max(1, int(take * one))
                 if (Tq - t) / h <= 1 and take >= float((Tq - t) / h):
-                    S = int(((Tq - t) / h) * one)
+                    S = max(1, int(((Tq - t) / h) * one))
                 s = tay.FixedState(tay.horner(Ac, S, P), tay.horner(Bc, S, P),
                                    s.B if param == "balanced" else tay.horner(Cc, S, P))
                 if param == "balanced":
@@ -305,8 +306,9 @@ def _run_taylor(A0, B0, C0, w, *, param, T, dps, n_out, tol, max_steps, bound, p
                     status = "diverged"
                     break
                 # next h: the step just taken scaled by this step's coefficient decay (≤ 4×)
-                h = dt * Fraction(min(max(sig / take, 0.25), 4.0)).limit_denominator(1 << 20)
-                if h * one < 1:
+                grow = min(max(sig / take, 0.25), 4.0)
+                h = Fraction(int(float(dt) * grow * one), one)
+                if h <= 0:
                     status = "diverged"
                     break
         except KeyboardInterrupt:
