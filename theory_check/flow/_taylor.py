@@ -17,6 +17,11 @@ gives an absolute resolution 2^-P in every parameter. `P` is chosen by `fixed_po
 Step and order (Jorba & Zou 2005): order `N = ⌈(ln(1/ε))/2⌉ + 1` for the local error target ε;
 the step is the largest σ ≤ 1 (in units of h) with `max(‖θ_{N-1}‖∞ σ^{N-1}, ‖θ_N‖∞ σ^N) ≤ ε`,
 and the next h is the step just taken scaled by the decay of this step's coefficients.
+
+Mixed tiers: with the step so chosen the scaled coefficients decay like ε^{n/N}, so order n
+needs only relative accuracy ε^{1-n/N}; orders n ≥ N(1 - 46/E) are computed in float64 from
+float64 copies of the lower ones (`float_tier_start`), the rest exactly. This halves the cost;
+`mixed=False` in `integrate` keeps every order in fixed point, and tests check both agree.
 """
 
 from __future__ import annotations
