@@ -4,6 +4,7 @@ two dps, DOP853 in float64, and GD at several η (the O(η) drift of C11 visible
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from theory_check.figures import FigureContext, FigureOutput, figure
 from theory_check.figures._style import MARKERS, PALETTE, styled, subplots
@@ -33,11 +34,12 @@ def make(ctx: FigureContext) -> FigureOutput:
         runs.append((f"GD, η = {eta:g}", integrate(student, teacher, k, T, method="gd", eta=eta, n_out=200)))
     fig, (ax, ax2) = subplots(1, 2, width=5.2, height=4.2)
     data = {}
+    colours = [c for c in PALETTE if c != "#F0E442"]  # yellow is too pale for a thin line
     for i, (label, tr) in enumerate(runs):
         t, y = _running_max(tr)
         y = np.maximum(y, 1e-300)
         gd = label.startswith("GD")
-        ax.semilogy(t, y, label=label, color=PALETTE[i % len(PALETTE)],
+        ax.semilogy(t, y, label=label, color=colours[i % len(colours)],
                     linestyle="--" if gd else "-", marker=None if gd else MARKERS[i % len(MARKERS)],
                     markevery=max(1, t.size // 8), markersize=4)
         key = ("dop853" if label.startswith("DOP") else
@@ -54,6 +56,8 @@ def make(ctx: FigureContext) -> FigureOutput:
     slope = float(np.polyfit(np.log(etas), np.log(drifts), 1)[0])
     ax2.loglog(etas, drifts, marker="o", color=PALETTE[0], label=f"GD, fitted slope {slope:.3f}")
     ax2.loglog(etas, drifts[-1] * etas / etas[-1], linestyle=":", color=PALETTE[7], label="∝ η")
+    ax2.set_xticks(etas, [f"{e:g}" for e in etas])
+    ax2.xaxis.set_minor_formatter(NullFormatter())
     ax2.set_xlabel("step size η")
     ax2.set_ylabel(r"$\|Q(\theta_T) - Q(\theta_0)\|_F$ at $T$" + f" = {T:g}")
     ax2.set_title("(b) GD drift is O(η) (C11)")
