@@ -9,10 +9,11 @@ from collections.abc import Iterable, Iterator
 
 from theory_check.claims import (
     basic,  # noqa: F401  (registers C1, C5)
-    composite,  # noqa: F401  (C4; imports the engines' parts)
+    composite,  # noqa: F401  (C2, C4, C8: parts from several engines)
+    flow,  # noqa: F401  (registers C11, N4)
     moments,  # noqa: F401  (registers C6, C7, N1, N5)
-    symbolic,  # noqa: F401  (registers C2, C3, N2)
-    train,  # noqa: F401  (registers C8, C9, N3)
+    symbolic,  # noqa: F401  (registers C3, N2)
+    train,  # noqa: F401  (registers C9, N3)
 )
 from theory_check.claims._registry import (
     REGISTRY,

@@ -1,8 +1,7 @@
 """Claims decided by the symbolic engine: C2 (symbolic part), C3, N2; C4's symbolic part.
 
 `c2_symbolic` and `c4_symbolic` are plain functions (`(rng, **params) -> Outcome`) so that they
-can be combined with numeric parts; C2 is registered here calling `c2_symbolic`, C4 is
-registered in `basic.py` and combines `c4_symbolic` at merge time.
+can be combined with numeric parts; C2 and C4 are registered in `claims.composite`.
 """
 
 from __future__ import annotations
@@ -113,20 +112,11 @@ def c2_symbolic(rng: np.random.Generator, *, K: int = 8, K_sympy: int = 5,
     return combine(parts)
 
 
-@claim(
-    "C2",
-    title="Conservation of balancedness",
-    statement="Q = AAᵀ - AᵀA + BBᵀ - CᵀC is conserved under gradient flow (b_i² - c_i² if diagonal)",
-    kind=Kind.CONSERVED,
-    defaults={"K": 8, "K_sympy": 5, "full_d": (1, 2, 3), "diagonal_d": (1, 2, 3, 4), "k_max": 5,
-              "law": "Q"},
-    thorough={"K": 40, "K_sympy": 8, "full_d": (1, 2, 3, 4), "diagonal_d": tuple(range(1, 9)),
-              "k_max": 6},
-    headline=("identity.K", "ansatz.cases", "ansatz.span_equals_known_laws_for_k_ge_2"),
-)
-def check_c2(rng: np.random.Generator, **params) -> Outcome:
-    """C2 (symbolic part; the numeric high-precision part is combined at merge time)."""
-    return c2_symbolic(rng, **params)
+# C2 is registered in `claims.composite`, joined with the numeric high-precision part.
+C2_SYMBOLIC_DEFAULTS: dict = {"K": 8, "K_sympy": 5, "full_d": (1, 2, 3), "diagonal_d": (1, 2, 3, 4),
+                              "k_max": 5, "law": "Q"}
+C2_SYMBOLIC_THOROUGH: dict = {"K": 40, "K_sympy": 8, "full_d": (1, 2, 3, 4),
+                              "diagonal_d": tuple(range(1, 9)), "k_max": 6}
 
 
 def c4_symbolic(rng: np.random.Generator, *, K: int = 8, K_sympy: int = 5,

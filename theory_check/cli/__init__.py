@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS: tuple[str, ...] = ("claims", "figures", "derive", "moments")
+COMMANDS: tuple[str, ...] = ("claims", "figures", "derive", "moments", "integrate")
 
 
 class UsageError(Exception):
