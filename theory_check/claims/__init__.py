@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from theory_check.claims import basic  # noqa: F401  (registers C1, C4, C5)
+from theory_check.claims import (
+    basic,  # noqa: F401  (registers C1, C4, C5)
+    nonlinear,  # noqa: F401  (registers C10)
+)
 from theory_check.claims._registry import (
     REGISTRY,
     RULES,

@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS: tuple[str, ...] = ("claims", "figures")
+COMMANDS: tuple[str, ...] = ("claims", "figures", "train", "sweep")
 
 
 class UsageError(Exception):

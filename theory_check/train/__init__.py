@@ -3,3 +3,5 @@
 THEORY.md claims C8–C10 and N3: GD from small init learns a low-dimensional state space and
 extrapolates; large init does not.
 """
+
+from theory_check.train.tanh import TanhRNN, TanhTrainResult, train_tanh  # noqa: F401
