@@ -278,3 +278,24 @@ def test_train_cli_bad_input_is_one_line_exit_2(argv, message, capsys) -> None:
     assert main(base + argv) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_linear_tasks_run_through_train_linear(tmp_path) -> None:
+    from theory_check.sweep import run_task
+
+    raw = {"teacher": {"atoms": [0.9, -0.5]},
+           "grid": {"d": 6, "k": 5, "init_scale": [1e-3, 1.0], "seed": 0, "steps": 3000,
+                    "param": ["full", "diagonal"]}}
+    cfg = parse_config(raw)
+    out = tmp_path / "r.jsonl"
+    with cf.ThreadPoolExecutor(1) as ex:
+        s = run_sweep(cfg, out, task_fn=run_task, executor=ex)
+    assert (s.completed, s.failed) == (4, ())
+    recs = _lines(out)
+    for r in recs:
+        m = r["metrics"]
+        assert {"learned_atoms", "effective_dim", "A_asym_rel"} <= set(m)
+        assert m["horizon"] == 100 and m["seed"] == 0
+    small_full = next(r for r in recs if r["config"]["init_scale"] == 1e-3
+                      and r["config"]["param"] == "full")
+    assert small_full["metrics"]["train_loss"] < 1e-6

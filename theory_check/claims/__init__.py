@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from theory_check.claims import (
     basic,  # noqa: F401  (registers C1, C4, C5)
     nonlinear,  # noqa: F401  (registers C10)
+    train,  # noqa: F401  (registers C8, C9, N3)
 )
 from theory_check.claims._registry import (
     REGISTRY,

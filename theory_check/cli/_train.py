@@ -7,6 +7,7 @@ import json
 import math
 from typing import Any
 
+from theory_check._validate import check_int
 from theory_check.cli import UsageError, parse_floats
 
 _TABLE_KEYS = ("seed", "status", "train_loss", "extrapolation_error_rel", "horizon", "B_minus_Ct_rel",
@@ -54,8 +55,9 @@ def train_students(args: argparse.Namespace) -> list[dict[str, Any]]:
     if args.d < len(atoms):
         raise ValueError(f"--d must be >= the teacher dimension {len(atoms)} (overparameterized); "
                          f"got {args.d}")
+    seeds = list(range(check_int("--seeds", args.seeds, minimum=1)))
     common: dict[str, Any] = {"d": args.d, "k": args.k, "init_scale": args.init_scale,
-                              "seeds": args.seeds, "horizon": args.horizon, "loss_tol": args.loss_tol}
+                              "seeds": seeds, "horizon": args.horizon, "loss_tol": args.loss_tol}
     extra = {n: getattr(args, n) for n in ("lr", "steps") if getattr(args, n) is not None}
     if args.model == "tanh":
         from theory_check.train.tanh import train_tanh
@@ -93,5 +95,5 @@ def cmd_train(args: argparse.Namespace) -> int:
         table.add_column(key)
     for r in rows:
         table.add_row(*(_fmt(r.get(key)) for key in _TABLE_KEYS))
-    Console().print(table)
+    Console(width=max(Console().width, 140)).print(table)
     return 0

@@ -21,7 +21,7 @@ from theory_check.figures._style import save_figure
 __all__ = ["FIGURES", "Figure", "FigureContext", "FigureOutput", "all_figures", "figure", "render"]
 
 # Engine figure modules, imported lazily so that `import theory_check` stays light.
-_MODULES: tuple[str, ...] = ("theory_check.figures.nonlinear",)
+_MODULES: tuple[str, ...] = ("theory_check.figures.train", "theory_check.figures.nonlinear")
 
 
 @dataclass(frozen=True)

@@ -4,4 +4,11 @@ THEORY.md claims C8–C10 and N3: GD from small init learns a low-dimensional st
 extrapolates; large init does not.
 """
 
+from theory_check.train.linear import (  # noqa: F401
+    LinearTrainResult,
+    StudentMetrics,
+    TrainHistory,
+    default_lr,
+    train_linear,
+)
 from theory_check.train.tanh import TanhRNN, TanhTrainResult, train_tanh  # noqa: F401
