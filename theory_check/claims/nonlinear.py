@@ -32,11 +32,11 @@ def _summary(result: TanhTrainResult) -> dict[str, Any]:
               "large init does not",
     kind=Kind.QUALITATIVE,
     defaults={"teacher_atoms": (0.9,), "teacher_weights": (1.0,), "d": 20, "k": 8,
-              "small_scale": 0.1, "large_scale": 2.0, "seeds": 2, "n_train": 200,
-              "input_std": 0.3, "lr": 0.1, "clip": 5.0, "steps": 1500, "horizon": 100,
+              "small_scale": 0.1, "large_scale": 2.0, "seeds": 2, "n_train": 150,
+              "input_std": 0.3, "lr": 0.1, "clip": 5.0, "steps": 1000, "horizon": 100,
               "fit_tol": 0.03, "extrapolation_tol": 0.15, "failure_threshold": 0.3,
               "limit_atom": 1.0},
-    thorough={"d": 40, "n_train": 1000, "lr": 0.03, "steps": 7500, "seeds": 3},
+    thorough={"d": 40, "n_train": 1000, "lr": 0.03, "steps": 7500, "seeds": 2},
     headline=("small.max_rel_error", "large.min_rel_error", "small.max_participation_ratio",
               "large.min_participation_ratio", "limit.rel_error"),
 )
@@ -94,7 +94,9 @@ def check_c10(rng: np.random.Generator, *, teacher_atoms: tuple[float, ...],
         return Outcome(Status.INCONCLUSIVE, "a student diverged or a metric is not finite", evidence)
 
     if limit_atom is not None:
-        lim = train_tanh(balanced_teacher([limit_atom]), init_scale=small_scale, **opts)
+        # One student suffices for a number that is reported, not judged.
+        lim = train_tanh(balanced_teacher([limit_atom]), init_scale=small_scale,
+                         **{**opts, "seeds": 1})
         ls = _summary(lim)
         evidence.update({"limit.teacher_atom": limit_atom, "limit.rel_error": max(ls["rel_error"]),
                          "limit.max_rel_error_upto_q": max(ls["max_rel_error_upto_q"]),
