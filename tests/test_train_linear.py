@@ -183,8 +183,8 @@ def test_converges_at_loss_tol_and_reports_step():
 
 @given(balanced_teachers(max_dim=2))
 def test_gd_decreases_loss_from_small_init(teacher):
-    res = train_linear(teacher, d=6, k=2 * teacher.d + 1, init_scale=1e-2, seeds=[0], steps=300,
-                       record_every=300, loss_tol=0.0)
+    res = train_linear(teacher, d=6, k=2 * teacher.d + 1, init_scale=1e-2, seeds=[0], steps=100,
+                       record_every=100, loss_tol=0.0)
     h = res.history
     assert res.students[0].status != "diverged"
     assert h.loss[-1, 0] < h.loss[0, 0]
@@ -207,3 +207,36 @@ def test_bad_targets():
         train_linear([1.0, 0.5], d=4, k=3, init_scale=0.1, seeds=[0])
     with pytest.raises(ValueError, match="horizon"):
         train_linear([1.0, 0.5, 0.25], d=4, k=3, init_scale=0.1, seeds=[0], horizon=10)
+
+
+@pytest.mark.parametrize(("init", "tie0"), [("balanced", 0.0), ("unbalanced", 2.0)])
+def test_init_options_start_where_they_say(init, tie0):
+    res = train_linear(balanced_teacher([0.8]), d=5, k=3, init_scale=0.3, seeds=[0, 1], steps=10,
+                       record_every=5, init=init, loss_tol=0.0)
+    np.testing.assert_allclose(res.history.B_minus_Ct_rel[0], tie0, atol=1e-15)
+    if init == "balanced":
+        np.testing.assert_allclose(res.history.A_asym_rel[0], 0.0, atol=1e-15)
+    with pytest.raises(ValueError, match="init"):
+        train_linear(balanced_teacher([0.8]), d=5, k=3, init_scale=0.3, seeds=[0], init="zero")
+    with pytest.raises(ValueError, match="init='unbalanced'"):
+        train_linear(balanced_teacher([0.8]), d=5, k=3, init_scale=0.3, seeds=[0],
+                     init="unbalanced", param="balanced")
+
+
+def test_progress_callback_sees_steps_in_order():
+    seen = []
+    train_linear(balanced_teacher([0.8]), d=4, k=3, init_scale=0.1, seeds=[0, 1], steps=200,
+                 loss_tol=0.0, progress=lambda step, active: seen.append((step, active)))
+    steps = [s for s, _ in seen]
+    assert steps[0] == 0 and steps == sorted(steps) and steps[-1] <= 200 and len(steps) >= 100
+    assert all(a == 2 for _, a in seen)
+
+
+def test_all_students_diverging_is_reported_not_raised():
+    res = train_linear(balanced_teacher([0.9]), d=6, k=4, init_scale=1.0, seeds=[0, 1, 2], steps=200,
+                       lr=10.0, record_every=10)
+    for m in res.students:
+        assert m.status == "diverged" and m.steps < 200
+        assert not np.isnan(m.train_loss) and m.train_loss > 1.0
+        assert "nan" not in json.dumps(m.to_json()).lower()
+    assert not np.any(np.isnan(res.history.loss))

@@ -14,7 +14,7 @@ its seed alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,7 +24,9 @@ from theory_check._validate import check_array, check_choice, check_int, check_r
 from theory_check.model import LinearRNN, effective_state_dim, minimal_realization, random_student
 
 __all__ = [
+    "INITS",
     "PARAMS",
+    "STATUSES",
     "LinearTrainResult",
     "StudentMetrics",
     "TrainHistory",
@@ -41,6 +43,7 @@ Param = Literal["full", "diagonal", "balanced", "balanced_diagonal"]
 #: on the manifold). `balanced_diagonal`: A = diag(a), B = Cᵀ likewise.
 PARAMS: tuple[str, ...] = ("full", "diagonal", "balanced", "balanced_diagonal")
 STATUSES: tuple[str, ...] = ("converged", "max_steps", "diverged")
+INITS: tuple[str, ...] = ("random", "balanced", "unbalanced")
 
 #: A student is marked diverged when its loss is non-finite or exceeds this factor times
 #: max(L_k at init, Σ ŵ_j², 1): GD with a stable step never climbs that far.
@@ -60,7 +63,9 @@ class StudentMetrics:
     `hankel_singular_values`; `learned_atoms`/`learned_weights` are the measure of the
     Ho–Kalman realization of that order (complex entries come as [re, im] in JSON). `steps` is
     the number of GD steps taken (for `diverged`, the step at which divergence was detected).
-    For a diverged student the post-divergence metrics are None (no silent NaN).
+    For a diverged student the post-divergence metrics are None (no silent NaN). The rank is
+    relative to the largest Hankel singular value, so a response dominated by one growing mode
+    (|λ| > 1, large init) reads as low-dimensional: read it together with the error.
     """
 
     seed: int
@@ -260,9 +265,12 @@ def default_lr(teacher: LinearRNN | Sequence[float] | np.ndarray, k: int) -> flo
 # Training
 # ---------------------------------------------------------------------------------------------
 
-def _init(d: int, sigma: float, seeds: Sequence[int], param: str) -> tuple[np.ndarray, ...]:
+def _init(d: int, sigma: float, seeds: Sequence[int], param: str, init: str = "random"
+          ) -> tuple[np.ndarray, ...]:
     kind = {"full": "full", "diagonal": "diagonal", "balanced": "balanced",
             "balanced_diagonal": "diagonal"}[param]
+    if init == "balanced" and param == "full":
+        kind = "balanced"
     S = len(seeds)
     A = np.empty((S, d, d))
     B = np.empty((S, d))
@@ -270,8 +278,10 @@ def _init(d: int, sigma: float, seeds: Sequence[int], param: str) -> tuple[np.nd
     for s, seed in enumerate(seeds):
         st = random_student(d, sigma, np.random.default_rng(seed), kind=kind)  # type: ignore[arg-type]
         A[s], B[s], C[s] = st.A, st.B[:, 0], st.C[0]
-        if param == "balanced_diagonal":
+        if param == "balanced_diagonal" or (init == "balanced" and param == "diagonal"):
             C[s] = B[s]
+        elif init == "unbalanced":
+            C[s] = -B[s]
     if param in ("diagonal", "balanced_diagonal"):
         return np.diagonal(A, axis1=1, axis2=2).copy(), B, C
     return A, B, C
@@ -303,6 +313,8 @@ def train_linear(
     horizon: int | None = None,
     record_every: int = 0,
     rank_rtol: float = RANK_RTOL,
+    init: str = "random",
+    progress: Callable[[int, int], None] | None = None,
 ) -> LinearTrainResult:
     """Train one student per seed by batched GD on `L_k` and measure what each learned.
 
@@ -313,6 +325,10 @@ def train_linear(
     Σŵ², 1)` (the others carry on), and as `max_steps` after `steps` steps.
     `horizon` q for `E_q`: default max(10k, 100) for a LinearRNN teacher, len(ŵ) for targets.
     `record_every > 0`: loss and unbalancedness are recorded every that many steps.
+    `init`: "random" (entries N(0, σ²/d) independently), "balanced" (the full/diagonal student
+    starts on the balanced manifold A = Aᵀ, C = Bᵀ and then trains unconstrained), or
+    "unbalanced" (C = -Bᵀ: as far from B = Cᵀ as the draw allows; only for full/diagonal).
+    `progress(step, n_active)` is called about 100 times along the run (for a progress bar).
     """
     d = check_int("d", d, minimum=1)
     k = check_int("k", k, minimum=1)
@@ -322,6 +338,9 @@ def train_linear(
     loss_tol = check_real("loss_tol", loss_tol, minimum=0.0)
     record_every = check_int("record_every", record_every, minimum=0)
     rank_rtol = check_real("rank_rtol", rank_rtol, minimum=0.0, maximum=1.0, strict_min=True)
+    init = check_choice("init", init, INITS)
+    if init == "unbalanced" and param in ("balanced", "balanced_diagonal"):
+        raise ValueError(f"init='unbalanced' contradicts param={param!r}; use param 'full' or 'diagonal'")
     seeds = [check_int("seeds[]", s, minimum=0) for s in seeds]
     if not seeds:
         raise ValueError("seeds must hold at least one integer seed (one student per seed)")
@@ -341,7 +360,8 @@ def train_linear(
     diagonal = param in ("diagonal", "balanced_diagonal")
     tied = param in ("balanced", "balanced_diagonal")
 
-    A, B, C = _init(d, sigma, seeds, param)
+    A, B, C = _init(d, sigma, seeds, param, init)
+    tick = max(1, steps // 100)
     S = len(seeds)
     status = np.array(["max_steps"] * S, dtype=object)
     step_taken = np.full(S, steps)
@@ -377,8 +397,9 @@ def train_linear(
             loss, dA, dB, dC = batched_loss_gradient(a, b, c, w, diagonal=diagonal, tied=tied)
             gnorm = (np.sum(dA.reshape(len(act), -1) ** 2, axis=1) + np.sum(dB**2, axis=1)
                      + np.sum(dC**2, axis=1))
+        # A non-finite loss is stored as inf: the student is then marked diverged, never NaN.
         last_loss[act] = np.where(np.isfinite(loss), loss, np.inf)
-        final_loss[act] = loss
+        final_loss[act] = last_loss[act]
         bad = ~np.isfinite(loss) | ~np.isfinite(gnorm) | (loss > ceiling[act])
         if bad.any():
             retire(bad, "diverged", step)
@@ -391,6 +412,8 @@ def train_linear(
             # Retired students were written back by `retire`; write back the active ones.
             A[act], B[act], C[act] = a, b, c
             record(step)
+        if progress is not None and step % tick == 0:
+            progress(step, int(act.size))
         if step == steps or act.size == 0:
             break
         if tied:
@@ -420,7 +443,7 @@ def train_linear(
                 "lr": eta, "lr_rule": "min(1e-2, 0.5/tr(2JᵀJ))" if lr is None else "given",
                 "steps": steps, "loss_tol": loss_tol, "horizon": q, "record_every": record_every,
                 "rank_rtol": rank_rtol, "explode_factor": EXPLODE_FACTOR,
-                "init": "entries N(0, σ²/d) via random_student(d, σ, seed, kind)",
+                "init": init, "init_law": "entries N(0, σ²/d) via random_student(d, σ, seed, kind)",
                 "teacher_targets": w_all[: max(k, min(q, 2 * k))].tolist()}
     return LinearTrainResult(students, settings, history)
 
