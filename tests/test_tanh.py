@@ -1,5 +1,7 @@
 """tanh RNN students: BPTT gradients against finite differences, metrics, GD, divergence, claim C10."""
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -127,7 +129,9 @@ def test_divergence_is_marked_with_its_step_not_a_crash() -> None:
     for s in res.students:
         assert s.status == "diverged"
         assert s.diverged_at is not None and 0 < s.diverged_at <= 200
-        assert s.to_json()["status"] == "diverged"
+        out = s.to_json()
+        assert out["status"] == "diverged"
+        json.dumps(out, allow_nan=False)  # non-finite numbers are explicit strings, never NaN
 
 
 @pytest.mark.parametrize(

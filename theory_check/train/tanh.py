@@ -199,22 +199,21 @@ class TanhStudentMetrics:
     diverged_at: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-safe dict: the linear trainer's keys (atoms/weights None) plus the tanh extras."""
-        from theory_check.claims._registry import jsonable
+        """JSON-safe dict: the linear trainer's keys (atoms/weights None) plus the tanh extras.
 
-        out = {
-            "seed": self.seed, "status": self.status, "train_loss": self.train_loss,
-            "extrapolation_error": self.extrapolation_error,
-            "extrapolation_error_rel": self.extrapolation_error_rel, "horizon": self.horizon,
-            "B_minus_Ct_rel": self.B_minus_Ct_rel, "A_asym_rel": self.A_asym_rel,
+        Non-finite numbers (a diverged student) become the strings "nan" / "inf"."""
+        return {
+            "seed": self.seed, "status": self.status, "train_loss": _num(self.train_loss),
+            "extrapolation_error": _num(self.extrapolation_error),
+            "extrapolation_error_rel": _num(self.extrapolation_error_rel), "horizon": self.horizon,
+            "B_minus_Ct_rel": _num(self.B_minus_Ct_rel), "A_asym_rel": _num(self.A_asym_rel),
             "effective_dim": self.effective_dim, "learned_atoms": None, "learned_weights": None,
-            "steps": self.steps, "model": "tanh", "train_loss_rel": self.train_loss_rel,
-            "max_rel_error_upto_horizon": self.max_rel_error_upto_horizon,
-            "participation_ratio": self.participation_ratio,
-            "hidden_singular_values": list(self.hidden_singular_values),
+            "steps": self.steps, "model": "tanh", "train_loss_rel": _num(self.train_loss_rel),
+            "max_rel_error_upto_horizon": _num(self.max_rel_error_upto_horizon),
+            "participation_ratio": _num(self.participation_ratio),
+            "hidden_singular_values": [_num(v) for v in self.hidden_singular_values],
             "rank_rtol": self.rank_rtol, "diverged_at": self.diverged_at,
         }
-        return jsonable(out)
 
 
 @dataclass(frozen=True)
@@ -226,6 +225,11 @@ class TanhTrainResult:
     loss_history: np.ndarray  # (n_records, S); rows at steps `history_steps`
     history_steps: np.ndarray
     params: dict[str, Any] = field(default_factory=dict)
+
+
+def _num(x: float) -> float | str:
+    v = float(x)
+    return v if np.isfinite(v) else str(v)
 
 
 def _seeds(seeds: int | Sequence[int]) -> list[int]:
