@@ -45,8 +45,10 @@ __all__ = [
     "SweepConfig",
     "SweepSummary",
     "Task",
+    "check_scheduler",
     "finished_tasks",
     "load_config",
+    "open_executor",
     "parse_config",
     "run_sweep",
     "run_task",
@@ -354,9 +356,16 @@ def open_executor(scheduler: str = "local", *, workers: int | None = None,
         raise ValueError(f"scheduler {scheduler!r} needs Dask: pip install 'theory-check[distributed]'"
                          ) from None
     if scheduler == "local-dask":
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
-            yield client.get_executor()
+        import dask
+
+        # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which makes glibc hand
+        # memory back after every numpy temporary: measured 40 % more CPU per training task.
+        # Our tasks are small; trim only above 256 MiB.
+        trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": str(2**28)}
+        with dask.config.set(trim), LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster, Client(cluster) as client:
+            yield client.get_executor(pure=False)  # run every task, no result reuse
         return
     try:
         client = Client(scheduler, timeout=f"{timeout}s")
@@ -365,7 +374,7 @@ def open_executor(scheduler: str = "local", *, workers: int | None = None,
                          f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
                          "is `dask scheduler` running there?") from None
     try:
-        yield client.get_executor()
+        yield client.get_executor(pure=False)  # run every task, no result reuse
     finally:
         client.close()
 
