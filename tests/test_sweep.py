@@ -213,6 +213,9 @@ def test_unreachable_scheduler_is_a_clear_error_after_the_timeout(tmp_path) -> N
         run_sweep(cfg, tmp_path / "r.jsonl", scheduler=f"tcp://127.0.0.1:{port}", timeout=1.0)
     with pytest.raises(ValueError, match="scheduler must be"):
         run_sweep(cfg, tmp_path / "r.jsonl", scheduler="dask")
+    with pytest.raises(ValueError, match="workers must be an integer >= 1"):
+        run_sweep(cfg, tmp_path / "r.jsonl", scheduler="local", workers=0)
+    assert not (tmp_path / "r.jsonl").exists() or (tmp_path / "r.jsonl").read_text() == ""
 
 
 def test_sweep_cli_runs_resumes_and_reports_errors_in_one_line(tmp_path, capsys) -> None:
