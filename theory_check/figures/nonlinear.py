@@ -101,7 +101,7 @@ def make_f8(ctx: FigureContext) -> FigureOutput:
                       marker=MARKERS[j], markersize=3, label=f"σ = {s:g} (PR = {pr:.2f})")
     ax_s.set(xlabel="index i", ylabel="s_i / s_1 of hidden states",
              title=f"(c) hidden-state spectrum, d = {settings['d']}")
-    ax_s.legend(loc="upper right", title=_label(first))
+    ax_s.legend(loc="lower left", title=_label(first))
     data.update(spectra)
     params = {k: v for k, v in settings.items() if k != "teachers"}
     params["teachers"] = [t["atoms"] for t in settings["teachers"]]
