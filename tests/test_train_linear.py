@@ -240,3 +240,15 @@ def test_all_students_diverging_is_reported_not_raised():
         assert not np.isnan(m.train_loss) and m.train_loss > 1.0
         assert "nan" not in json.dumps(m.to_json()).lower()
     assert not np.any(np.isnan(res.history.loss))
+
+
+def test_balanced_param_is_unconstrained_gd_from_a_balanced_init():
+    """C4 in practice: the projected step of `param="balanced"` equals the plain full-GD step from
+    the same balanced init (over a short run, before rounding errors can grow)."""
+    kw = {"d": 6, "k": 5, "init_scale": 0.5, "seeds": [3, 4], "steps": 50, "loss_tol": 0.0}
+    t = balanced_teacher([0.9, -0.4])
+    tied = train_linear(t, param="balanced", **kw)
+    free = train_linear(t, param="full", init="balanced", **kw)
+    for m, f in zip(tied.students, free.students):
+        np.testing.assert_allclose(f.student.A, m.student.A, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(f.student.C[0], m.student.B[:, 0], rtol=0, atol=1e-12)

@@ -115,12 +115,15 @@ def f2(ctx: FigureContext) -> FigureOutput:
         ax.scatter(atoms, [1.0] * len(atoms), marker="D", facecolor="none", edgecolor="black",
                    s=60, zorder=3, label="teacher")
         ax.axhline(0, color="0.5", lw=0.8)
+        # Head-room above the stems so the legend never covers an atom.
+        top = max(1.0, float(np.max(np.abs(beta))) if beta.size else 1.0)
+        ax.set_ylim(top=1.75 * top)
         ax.set_xlabel("atom λ (eigenvalue axis)")
         ax.set_ylabel("weight β")
         ax.set_title(f"({'a' if label == 'small' else 'b'}) σ = {runs[label + '_sigma']:g}: "
                      f"{m.effective_dim} atoms, E_rel = {m.extrapolation_error_rel:.1e}",
                      fontsize=10)
-        ax.legend(loc="best", fontsize=8)
+        ax.legend(loc="upper center", fontsize=8)
         data[f"{label}_atoms_real"] = lam.real
         data[f"{label}_atoms_imag"] = lam.imag
         data[f"{label}_weights_real"] = beta.real
