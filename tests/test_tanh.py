@@ -160,3 +160,17 @@ def test_c10_fails_when_the_small_init_is_not_small() -> None:
     r = get("C10").verify(small_scale=2.0, limit_atom=None, steps=400)
     assert r.status is Status.FAIL
     assert "small init extrapolates" in r.counterexample["failed_checks"]
+
+
+def test_a_tanh_teacher_is_learned_from_small_init_not_from_large() -> None:
+    """The non-linear one-state teacher h_t = tanh(0.9 h_{t-1} + x_t), y = h_k (issue 6)."""
+    teacher = TanhRNN([[0.9]], [1.0], [1.0])
+    opts = {"d": 12, "k": 8, "seeds": 2, "n_train": 100, "steps": 800, "lr": 0.1, "horizon": 60,
+            "n_test": 50}
+    small = train_tanh(teacher, init_scale=0.1, **opts).students
+    large = train_tanh(teacher, init_scale=2.0, **opts).students
+    assert max(s.extrapolation_error_rel for s in small) < 0.2
+    assert max(s.participation_ratio for s in small) < 1.2
+    assert min(s.extrapolation_error_rel for s in large) > 2 * max(s.extrapolation_error_rel
+                                                                   for s in small)
+    assert teacher_outputs(teacher, np.zeros((1, 5))).tolist() == [[0.0] * 5]
