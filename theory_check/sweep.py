@@ -28,6 +28,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import logging
 import os
 import re
 import sys
@@ -363,7 +364,8 @@ def open_executor(scheduler: str = "local", *, workers: int | None = None,
         # Our tasks are small; trim only above 256 MiB.
         trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": str(2**28)}
         with dask.config.set(trim), LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.ERROR,  # cancelled tasks on Ctrl-C are not worth a warning
         ) as cluster, Client(cluster) as client:
             yield client.get_executor(pure=False)  # run every task, no result reuse
         return
