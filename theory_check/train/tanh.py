@@ -35,6 +35,7 @@ __all__ = [
     "hidden_state_dim",
     "tanh_gradients",
     "tanh_loss",
+    "teacher_outputs",
     "train_tanh",
 ]
 
