@@ -298,3 +298,14 @@ def test_linear_tasks_run_through_train_linear(tmp_path) -> None:
     small_full = next(r for r in recs if r["config"]["init_scale"] == 1e-3
                       and r["config"]["param"] == "full")
     assert small_full["metrics"]["train_loss"] < 1e-6
+
+
+def test_an_existing_dask_scheduler_is_used_by_address(tmp_path) -> None:
+    distributed = pytest.importorskip("distributed")
+    cfg = load_config(_write(tmp_path, TINY_TANH))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  protocol="tcp", dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        s = run_sweep(cfg, tmp_path / "r.jsonl", scheduler=address, timeout=5.0)
+    assert (s.completed, s.failed, s.scheduler) == (4, (), address)
