@@ -104,8 +104,11 @@ def test_participation_ratio_and_rank_count_equal_directions(r) -> None:
 
 def test_gd_lowers_the_loss_and_small_init_stays_low_dimensional() -> None:
     teacher = balanced_teacher([0.8])
+    calls = []
     res = train_tanh(teacher, d=6, k=4, init_scale=0.1, seeds=[0, 5], n_train=64, steps=300,
-                     lr=0.1, horizon=30, n_test=32, record_every=50)
+                     lr=0.1, horizon=30, n_test=32, record_every=50,
+                     progress=lambda step, n: calls.append((step, n)))
+    assert calls[0] == (0, 2) and calls[-1] == (300, 2) and len(calls) == 101
     hist = res.loss_history
     assert hist.shape == (7, 2) and res.history_steps.tolist() == [0, 50, 100, 150, 200, 250, 300]
     assert np.all(hist[-1] < 0.5 * hist[0])

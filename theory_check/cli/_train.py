@@ -44,8 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_train)
 
 
-def train_students(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Run the trainer the arguments name; return one JSON object per student."""
+def train_students(args: argparse.Namespace, progress=None) -> list[dict[str, Any]]:
+    """Run the trainer the arguments name; return one JSON object per student.
+
+    `progress(step, n_active)` is passed to the trainer (about 100 calls per run)."""
     from theory_check.model import balanced_teacher
 
     atoms = parse_floats("--teacher-atoms", args.teacher_atoms)
@@ -65,13 +67,14 @@ def train_students(args: argparse.Namespace) -> list[dict[str, Any]]:
         if args.param != "full":
             raise UsageError("--param applies to the linear model only (tanh students are full)")
         result = train_tanh(teacher, **common, **extra, n_train=args.n_train,
-                            input_std=args.input_std, clip=args.clip, bias=args.bias)
+                            input_std=args.input_std, clip=args.clip, bias=args.bias,
+                            progress=progress)
     else:
         try:
             from theory_check.train.linear import train_linear
         except ImportError as exc:
             raise ValueError(f"the linear trainer is not available in this installation: {exc}") from None
-        result = train_linear(teacher, **common, **extra, param=args.param)
+        result = train_linear(teacher, **common, **extra, param=args.param, progress=progress)
     return [s.to_json() for s in result.students]
 
 
@@ -82,11 +85,25 @@ def _fmt(v: Any) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    rows = train_students(args)
+    import sys
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    steps = args.steps if args.steps is not None else (7500 if args.model == "tanh" else 20000)
+    with Progress(TextColumn("training"), BarColumn(), TextColumn("step {task.completed}/{task.total}"),
+                  TextColumn("{task.fields[active]} active"), TimeRemainingColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True,
+                  disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("train", total=max(steps, 1), active=args.seeds)
+
+        def progress(step: int, n_active: int) -> None:
+            bar.update(task, completed=step, active=n_active)
+
+        rows = train_students(args, progress)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"theory-check train ({args.model}, d={args.d}, k={args.k}, "

@@ -19,7 +19,7 @@ s_i, the participation ratio `(Σ s_i²)² / Σ s_i⁴`, and the numerical rank 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -248,6 +248,7 @@ def train_tanh(
     n_train: int = 1000, input_std: float = 0.3, bias: bool = False, loss_tol: float = 1e-12,
     horizon: int | None = None, n_test: int = 200, rank_rtol: float = 1e-2,
     data_seed: int = 0, record_every: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TanhTrainResult:
     """Train tanh RNN students (one per seed) by full-batch GD with clipping; see the module doc.
 
@@ -255,7 +256,8 @@ def train_tanh(
     and test inputs come from `data_seed` only, so students with different seeds (or in
     different sweep tasks) see the same data. `clip` bounds each student's gradient norm
     (0 = no clipping). `horizon` q defaults to max(10k, 100). `record_every > 0` records the
-    training loss every that many steps.
+    training loss every that many steps. `progress(step, n_active)` is called about 100 times
+    along the run (for a progress bar).
     """
     d = check_int("d", d, minimum=1)
     k = check_int("k", k, minimum=1)
@@ -294,6 +296,7 @@ def train_tanh(
     taken = np.full(S, steps)
     diverged_at: list[int | None] = [None] * S
     history, hist_steps = [], []
+    tick = max(1, steps // 100)
     with np.errstate(all="ignore"):
         for step in range(steps + 1):
             loss, grads = tanh_gradients(W, U, C, b, c, X, y, grad=step < steps)
@@ -307,6 +310,8 @@ def train_tanh(
             for i in np.flatnonzero(done):
                 status[i], taken[i] = "converged", step
             active &= ~(bad | done)
+            if progress is not None and step % tick == 0:
+                progress(step, int(active.sum()))
             if step == steps or not active.any():
                 break
             dW, dU, dC, db, dc = grads  # type: ignore[misc]
