@@ -12,6 +12,7 @@ from theory_check.claims import (
     composite,  # noqa: F401  (C2, C4, C8: parts from several engines)
     flow,  # noqa: F401  (registers C11, N4)
     moments,  # noqa: F401  (registers C6, C7, N1, N5)
+    nonlinear,  # noqa: F401  (registers C10)
     symbolic,  # noqa: F401  (registers C3, N2)
     train,  # noqa: F401  (registers C9, N3)
 )

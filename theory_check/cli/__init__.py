@@ -12,7 +12,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS: tuple[str, ...] = ("claims", "figures", "derive", "moments", "integrate")
+COMMANDS: tuple[str, ...] = ("claims", "figures", "derive", "moments", "integrate", "train",
+                             "sweep")
 
 
 class UsageError(Exception):

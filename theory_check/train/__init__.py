@@ -11,3 +11,4 @@ from theory_check.train.linear import (  # noqa: F401
     default_lr,
     train_linear,
 )
+from theory_check.train.tanh import TanhRNN, TanhTrainResult, train_tanh  # noqa: F401

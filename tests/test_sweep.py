@@ -1,0 +1,311 @@
+"""Sweeps: grid from TOML, append-as-you-go JSON lines, resume, refusal, executors (real Dask)."""
+
+import concurrent.futures as cf
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from theory_check.cli import main
+from theory_check.sweep import GRID_KEYS, load_config, parse_config, run_sweep
+
+TOML = """\
+[teacher]
+atoms = [0.9, -0.5]
+weights = [1.0, 1.0]
+[grid]
+d = [20]
+k = [5, 7]
+init_scale = [1e-4, 1e-3, 1e-2]
+seed = [0, 1, 2]
+"""
+
+TINY_TANH = """\
+[teacher]
+atoms = [0.8]
+[grid]
+model = "tanh"
+d = 3
+k = 2
+init_scale = [0.1, 1.0]
+seed = [0, 1]
+steps = 20
+n_train = 16
+horizon = 6
+"""
+
+
+def toy(config):
+    """A task function for the engine tests: deterministic metrics from the config."""
+    return {"value": config["init_scale"] * (config["seed"] + 1), "k": config["k"]}
+
+
+def _write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_grid_is_the_cartesian_product_with_defaults(tmp_path) -> None:
+    cfg = load_config(_write(tmp_path, TOML))
+    tasks = cfg.tasks()
+    assert len(tasks) == 2 * 3 * 3
+    assert len({t.key for t in tasks}) == len(tasks)
+    for t in tasks:
+        assert t.config["teacher"] == {"atoms": [0.9, -0.5], "weights": [1.0, 1.0]}
+        assert t.config["model"] == GRID_KEYS["model"] and t.config["param"] == "full"
+        assert "n_train" not in t.config  # tanh-only keys do not split linear tasks
+    # The fingerprint depends on the config, not on how the file is laid out.
+    reordered = TOML.replace("seed = [0, 1, 2]\n", "").replace("[grid]\n", "[grid]\nseed = [0, 1, 2]\n")
+    assert load_config(_write(tmp_path, reordered, "r.toml")).fingerprint == cfg.fingerprint
+    other = TOML.replace("seed = [0, 1, 2]", "seed = [0, 1]")
+    assert load_config(_write(tmp_path, other, "o.toml")).fingerprint != cfg.fingerprint
+
+
+def test_teacher_tables_are_an_axis() -> None:
+    raw = {"teacher": [{"atoms": [0.9]}, {"atoms": [0.9, -0.5]}], "grid": {"seed": [0, 1]}}
+    tasks = parse_config(raw).tasks()
+    assert len(tasks) == 4
+    assert {len(t.config["teacher"]["atoms"]) for t in tasks} == {1, 2}
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        (TOML.replace("k = [5, 7]", "k = [5, 7"), ["malformed TOML", "line 7"]),
+        (TOML.replace("d = [20]", "d = 20 20"), ["malformed TOML", "line 5", "'d'"]),
+        (TOML.replace("d = [20]", "dd = [20]"), ["unknown grid key 'dd'", "line 5", "allowed"]),
+        (TOML.replace("k = [5, 7]", "k = [0, 7]"), ["grid key 'k'", "line 6", "k must be"]),
+        (TOML.replace("init_scale = [1e-4, 1e-3, 1e-2]", "init_scale = [-1.0]"),
+         ["'init_scale'", "line 7", "init_scale must be"]),
+        (TOML.replace("weights = [1.0, 1.0]", "weights = [1.0, -1.0]"),
+         ["teacher key 'weights'", "line 3", "> 0"]),
+        (TOML.replace("[grid]", "[grd]"), ["unknown table", "grd"]),
+        (TOML.replace("seed = [0, 1, 2]", "seed = [0, 0]"), ["repeats a value"]),
+    ],
+)
+def test_malformed_config_names_line_and_key(tmp_path, text, fragments) -> None:
+    with pytest.raises(ValueError) as info:
+        load_config(_write(tmp_path, text))
+    for frag in fragments:
+        assert frag in str(info.value)
+
+
+def test_results_are_appended_and_a_rerun_skips_finished_tasks(tmp_path) -> None:
+    cfg = load_config(_write(tmp_path, TOML))
+    out = tmp_path / "r.jsonl"
+    with cf.ThreadPoolExecutor(2) as ex:
+        s1 = run_sweep(cfg, out, task_fn=toy, executor=ex)
+    assert (s1.total, s1.completed, s1.skipped, s1.failed) == (18, 18, 0, ())
+    recs = _lines(out)
+    assert len(recs) == 18
+    for r in recs:
+        assert {"sweep", "key", "config", "seed", "metrics", "versions", "seconds"} <= set(r)
+        assert r["metrics"] == toy(r["config"]) and r["seed"] == r["config"]["seed"]
+        assert r["sweep"] == cfg.fingerprint and "numpy" in r["versions"]
+    calls = []
+    with cf.ThreadPoolExecutor(2) as ex:
+        s2 = run_sweep(cfg, out, task_fn=lambda c: calls.append(c) or toy(c), executor=ex)
+    assert (s2.completed, s2.skipped) == (0, 18) and calls == []
+    assert len(_lines(out)) == 18
+
+
+def test_a_killed_sweep_resumes_where_it_stopped(tmp_path) -> None:
+    cfg = load_config(_write(tmp_path, TOML))
+    out = tmp_path / "r.jsonl"
+    written = []
+
+    def ctrl_c_after_five(record):
+        written.append(record["key"])
+        if len(written) == 5:
+            raise KeyboardInterrupt  # Ctrl-C reaches the main thread while it collects results
+
+    with pytest.raises(KeyboardInterrupt), cf.ThreadPoolExecutor(1) as ex:
+        run_sweep(cfg, out, task_fn=toy, executor=ex, on_result=ctrl_c_after_five)
+    first = _lines(out)
+    assert [r["key"] for r in first] == written  # everything reported is on disk
+    # A torn last line (killed mid-write) is dropped, and its task re-runs.
+    with out.open("a") as fh:
+        fh.write('{"sweep": "' + cfg.fingerprint + '", "key": "abc')
+    with cf.ThreadPoolExecutor(2) as ex:
+        s = run_sweep(cfg, out, task_fn=toy, executor=ex)
+    assert s.skipped == len(first) and s.completed == 18 - len(first)
+    assert any("partial last line" in n for n in s.notes)
+    keys = [r["key"] for r in _lines(out)]
+    assert sorted(keys) == sorted(t.key for t in cfg.tasks())
+
+
+def test_failed_tasks_are_reported_and_retried_not_written(tmp_path) -> None:
+    cfg = load_config(_write(tmp_path, TOML))
+    out = tmp_path / "r.jsonl"
+
+    def flaky(config):
+        if config["k"] == 7:
+            raise RuntimeError("boom")
+        return toy(config)
+
+    with cf.ThreadPoolExecutor(2) as ex:
+        s = run_sweep(cfg, out, task_fn=flaky, executor=ex)
+    assert s.completed == 9 and len(s.failed) == 9 and "boom" in s.failed[0][1]
+    with cf.ThreadPoolExecutor(2) as ex:
+        s = run_sweep(cfg, out, task_fn=toy, executor=ex)
+    assert (s.skipped, s.completed) == (9, 9)
+
+
+def test_output_of_a_different_sweep_is_refused(tmp_path) -> None:
+    out = tmp_path / "r.jsonl"
+    cfg = load_config(_write(tmp_path, TOML))
+    with cf.ThreadPoolExecutor(1) as ex:
+        run_sweep(cfg, out, task_fn=toy, executor=ex)
+    before = out.read_text()
+    other = load_config(_write(tmp_path, TOML.replace("d = [20]", "d = [30]"), "o.toml"))
+    with pytest.raises(ValueError, match="different sweep config"), cf.ThreadPoolExecutor(1) as ex:
+        run_sweep(other, out, task_fn=toy, executor=ex)
+    (tmp_path / "junk.jsonl").write_text("not json\n")
+    with pytest.raises(ValueError, match="not a sweep result line"), cf.ThreadPoolExecutor(1) as ex:
+        run_sweep(other, tmp_path / "junk.jsonl", task_fn=toy, executor=ex)
+    assert out.read_text() == before
+
+
+def test_local_process_pool_runs_real_tanh_tasks(tmp_path) -> None:
+    cfg = load_config(_write(tmp_path, TINY_TANH))
+    out = tmp_path / "r.jsonl"
+    s = run_sweep(cfg, out, scheduler="local", workers=2)
+    assert (s.completed, s.failed) == (4, ())
+    for r in _lines(out):
+        m = r["metrics"]
+        assert m["model"] == "tanh" and m["steps"] == 20 and m["horizon"] == 6
+        assert m["seed"] == r["config"]["seed"]
+
+
+def test_dask_local_cluster_runs_the_sweep(tmp_path) -> None:
+    pytest.importorskip("distributed")
+    cfg = load_config(_write(tmp_path, TINY_TANH))
+    out = tmp_path / "r.jsonl"
+    s = run_sweep(cfg, out, scheduler="local-dask", workers=2)
+    assert (s.completed, s.failed) == (4, ())
+    by_key = {r["key"]: r for r in _lines(out)}
+    # Same numbers as the local process pool: the executor does not change results.
+    out2 = tmp_path / "r2.jsonl"
+    run_sweep(cfg, out2, task_fn=__import__("theory_check.sweep", fromlist=["run_task"]).run_task,
+              executor=cf.ThreadPoolExecutor(1))
+    for r in _lines(out2):
+        assert r["metrics"] == by_key[r["key"]]["metrics"]
+
+
+def test_unreachable_scheduler_is_a_clear_error_after_the_timeout(tmp_path) -> None:
+    pytest.importorskip("distributed")
+    with socket.socket() as sock:  # a port that nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cfg = load_config(_write(tmp_path, TINY_TANH))
+    with pytest.raises(ValueError, match=r"cannot connect to the Dask scheduler at tcp://127.0.0.1:\d+ "
+                                         r"within 1 s"):
+        run_sweep(cfg, tmp_path / "r.jsonl", scheduler=f"tcp://127.0.0.1:{port}", timeout=1.0)
+    with pytest.raises(ValueError, match="scheduler must be"):
+        run_sweep(cfg, tmp_path / "r.jsonl", scheduler="dask")
+    with pytest.raises(ValueError, match="workers must be an integer >= 1"):
+        run_sweep(cfg, tmp_path / "r.jsonl", scheduler="local", workers=0)
+    assert not (tmp_path / "r.jsonl").exists() or (tmp_path / "r.jsonl").read_text() == ""
+
+
+def test_sweep_cli_runs_resumes_and_reports_errors_in_one_line(tmp_path, capsys) -> None:
+    cfg = _write(tmp_path, TINY_TANH)
+    out = tmp_path / "r.jsonl"
+    assert main(["sweep", str(cfg), "--out", str(out), "--workers", "1"]) == 0
+    assert "4 run, 0 already done" in capsys.readouterr().out
+    assert main(["sweep", str(cfg), "--out", str(out), "--workers", "1"]) == 0
+    assert "0 run, 4 already done" in capsys.readouterr().out
+    # Flags override the file: a different grid, so the same output file is refused.
+    assert main(["sweep", str(cfg), "--out", str(out), "--seed", "0,1,2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "different sweep config" in err and len(err.splitlines()) == 1
+    bad = _write(tmp_path, TINY_TANH.replace("k = 2", "k = [2"), "bad.toml")
+    assert main(["sweep", str(bad), "--out", str(tmp_path / "x.jsonl")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "malformed TOML" in err and "line" in err and len(err.splitlines()) == 1
+    assert main(["sweep", "--out", str(out)]) == 2
+    assert "CONFIG.toml or --teacher-atoms" in capsys.readouterr().err
+
+
+def test_sweep_from_flags_only(tmp_path, capsys) -> None:
+    out = tmp_path / "r.jsonl"
+    argv = ["sweep", "--teacher-atoms", "0.8", "--model", "tanh", "--d", "3", "--k", "2",
+            "--init-scale", "0.1", "--seed", "0,1", "--steps", "5", "--n-train", "8", "--horizon", "4",
+            "--out", str(out), "--workers", "1"]
+    assert main(argv) == 0
+    recs = _lines(out)
+    assert sorted(r["seed"] for r in recs) == [0, 1]
+    assert main([*argv[:-4], "--scheduler", "tcp://nowhere", "--out", str(out)]) == 2
+    assert "tcp://HOST:PORT" in capsys.readouterr().err
+
+
+def test_train_cli_tanh_prints_one_json_object_per_student(capsys) -> None:
+    argv = ["train", "--model", "tanh", "--teacher-atoms", "0.8", "--d", "4", "--k", "3",
+            "--init-scale", "0.1", "--steps", "30", "--n-train", "16", "--seeds", "2",
+            "--horizon", "10", "--json"]
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["seed"] for r in rows] == [0, 1]
+    for r in rows:
+        assert {"seed", "status", "train_loss", "extrapolation_error", "extrapolation_error_rel",
+                "horizon", "B_minus_Ct_rel", "A_asym_rel", "effective_dim", "learned_atoms",
+                "learned_weights", "steps"} <= set(r)
+    assert main(argv[:-1]) == 0
+    assert "theory-check train" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--init-scale", "-1"], "init_scale must be"),
+        (["--k", "0"], "k must be"),
+        (["--steps", "-5"], "steps must be"),
+        (["--teacher-atoms", "0.9,x"], "--teacher-atoms must be comma-separated numbers"),
+        (["--param", "diagonal"], "--param applies to the linear model only"),
+        (["--d", "1", "--teacher-atoms", "0.9,0.5"], "--d must be >= the teacher dimension 2"),
+    ],
+)
+def test_train_cli_bad_input_is_one_line_exit_2(argv, message, capsys) -> None:
+    base = ["train", "--model", "tanh", "--teacher-atoms", "0.8", "--d", "3", "--k", "2",
+            "--steps", "2", "--n-train", "4", "--horizon", "3"]
+    assert main(base + argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_linear_tasks_run_through_train_linear(tmp_path) -> None:
+    from theory_check.sweep import run_task
+
+    raw = {"teacher": {"atoms": [0.9, -0.5]},
+           "grid": {"d": 6, "k": 5, "init_scale": [1e-3, 1.0], "seed": 0, "steps": 3000,
+                    "param": ["full", "diagonal"]}}
+    cfg = parse_config(raw)
+    out = tmp_path / "r.jsonl"
+    with cf.ThreadPoolExecutor(1) as ex:
+        s = run_sweep(cfg, out, task_fn=run_task, executor=ex)
+    assert (s.completed, s.failed) == (4, ())
+    recs = _lines(out)
+    for r in recs:
+        m = r["metrics"]
+        assert {"learned_atoms", "effective_dim", "A_asym_rel"} <= set(m)
+        assert m["horizon"] == 100 and m["seed"] == 0
+    small_full = next(r for r in recs if r["config"]["init_scale"] == 1e-3
+                      and r["config"]["param"] == "full")
+    assert small_full["metrics"]["train_loss"] < 1e-6
+
+
+def test_an_existing_dask_scheduler_is_used_by_address(tmp_path) -> None:
+    distributed = pytest.importorskip("distributed")
+    cfg = load_config(_write(tmp_path, TINY_TANH))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  protocol="tcp", dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        s = run_sweep(cfg, tmp_path / "r.jsonl", scheduler=address, timeout=5.0)
+    assert (s.completed, s.failed, s.scheduler) == (4, (), address)
