@@ -170,11 +170,11 @@ def f3(ctx: FigureContext) -> FigureOutput:
     ax.set_xlabel("j")
     ax.set_ylabel("Markov parameter g_j = C A^j B")
     ax.set_title(f"(a) impulse responses, d = {d} (clipped to ±{lim:.2g})", fontsize=10)
-    ax.legend(loc="upper right", fontsize=8)
     ax_err.set_xlabel("j")
     ax_err.set_ylabel("|g_j - ŵ_j|")
     ax_err.set_title("(b) pointwise error (log)", fontsize=10)
-    ax_err.legend(loc="upper right", fontsize=8)
+    # One legend below both panels: inside, it would cover the large-init oscillations.
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=9)
     return FigureOutput(fig, data, {"d": d, "k": k, "horizon": _HORIZON, "steps": 20000})
 
 
