@@ -86,7 +86,10 @@ def test_sdp_width_within_1pct_of_exact_large_k(k):
     for m in (uniform(k), arcsine):
         exact = _schur_width(m)
         r = moment_interval(m, k, exact=False)
-        assert r.status == "certified" and close(r.width, exact, 1e-2), (k, r.width, exact)
+        assert close(r.width, exact, 1e-2), (k, r.width, exact)
+        # Up to k ≈ 25 the grid LP closes the sandwich; beyond, the (correct) SDP width can no
+        # longer be certified by the grid and the engine says so instead of claiming it.
+        assert r.status == ("certified" if k <= 25 else "inconclusive"), (k, r.status)
 
 
 def test_exact_schur_matches_independent_brute_force():
