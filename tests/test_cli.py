@@ -67,3 +67,11 @@ def claims_kind():
     from theory_check.claims import Kind
 
     return Kind.EQUALITY
+
+
+def test_closed_pipe_gives_no_traceback() -> None:
+    # `theory-check derive … | head -c 20`: the reader leaves before the JSON is written.
+    cmd = (f"'{sys.executable}' -m theory_check.cli derive --param full --d 2 --k 3 "
+           "--format json | head -c 20 >/dev/null")
+    proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, check=False)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -29,7 +30,9 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> Parser:
     """The full parser with every sub-command registered."""
-    parser = Parser(prog="theory-check", description=__doc__.splitlines()[0])
+    parser = Parser(prog="theory-check", description="Verify, numerically and symbolically, the "
+                    "theory of low-dimensional state spaces learned by overparameterized "
+                    "RNNs: claims C1–C11 and negative controls N1–N5 of THEORY.md.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     for name in COMMANDS:
@@ -48,6 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("theory-check: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`theory-check … | head`): silence the flush at exit, no traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 def parse_floats(name: str, text: str) -> list[float]:
