@@ -68,3 +68,20 @@ def test_every_registered_figure_is_committed_and_every_image_link_resolves() ->
     for md in [root / "README.md", *sorted((root / "proofs").glob("*.md"))]:
         for target in re.findall(r'(?:\]\(|src=")([^)"]+\.(?:png|pdf|md))', md.read_text()):
             assert (md.parent / target).exists(), f"{md.name} links to missing {target}"
+
+
+def test_sweep_backed_figure_keeps_its_runs_and_resumes(tmp_path) -> None:
+    figures.render(["F1"], out=tmp_path, quick=True, seed=3)
+    work = sorted((tmp_path / ".work" / "quick").glob("F1-*.jsonl"))
+    assert work, "F1 must keep its sweep results for resuming"
+    lines = {p: p.read_text() for p in work}
+    # Drop the last finished task of one sweep, as if the first run had been killed there.
+    victim = work[0]
+    victim.write_text("".join(lines[victim].splitlines(keepends=True)[:-1]))
+    figures.render(["F1"], out=tmp_path, quick=True, seed=3)
+    assert sorted(work) == sorted((tmp_path / ".work" / "quick").glob("F1-*.jsonl"))
+    assert len(victim.read_text().splitlines()) == len(lines[victim].splitlines())
+    for p in work[1:]:
+        assert p.read_text() == lines[p]  # finished sweeps were not run again
+    data = json.loads((tmp_path / "F1.data.json").read_text())
+    assert all(np.all(np.isfinite(v)) for k, v in data.items() if k.startswith("E_rel"))

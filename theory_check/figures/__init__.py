@@ -28,10 +28,13 @@ _MODULES: tuple[str, ...] = ("theory_check.figures.symbolic", "theory_check.figu
 
 @dataclass(frozen=True)
 class FigureContext:
-    """How to make a figure: `quick` (small sizes, for tests: < 1 min in all) and the seed."""
+    """How to make a figure: `quick` (small sizes, for tests: < 1 min in all), the seed, and a
+    `workdir` where long figures keep intermediate results so that a rerun resumes (None: a
+    temporary directory, nothing kept)."""
 
     quick: bool = False
     seed: int = 0
+    workdir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,9 @@ def render(
     results = []
     for f in figs:
         t0 = time.perf_counter()
-        result = f.make(FigureContext(quick=quick, seed=seed))
+        # Sweep results are kept under out/.work, keyed by their config, for resuming.
+        workdir = out / ".work" / ("quick" if quick else "full")
+        result = f.make(FigureContext(quick=quick, seed=seed, workdir=workdir))
         files = save_figure(result.fig, out, f.id, data=result.data,
                             params={**result.params, "title": f.title, "claims": f.claims,
                                     "quick": quick, "seed": seed})

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from theory_check.figures import FigureContext, FigureOutput, figure
 from theory_check.figures._style import MARKERS, PALETTE, styled, subplots
+from theory_check.figures._sweeps import sweep_records
 
 # Teachers: one long-memory atom, two atoms, and the "remember forever" atom λ̂ = 1 (the limit).
 _TEACHERS = ({"atoms": [0.9], "weights": [1.0]}, {"atoms": [0.9, -0.5], "weights": [1.0, 1.0]},
@@ -27,22 +24,12 @@ def _settings(quick: bool) -> dict[str, Any]:
             "teachers": _TEACHERS}
 
 
-def _run(settings: dict[str, Any], quick: bool, seed: int) -> list[dict[str, Any]]:
-    """Run the grid through the sweep engine (a process pool unless quick) and read its lines."""
-    from theory_check.sweep import parse_config, run_sweep
-
+def _run(settings: dict[str, Any], ctx: FigureContext) -> list[dict[str, Any]]:
+    """Run the grid through the sweep engine (see `_sweeps.sweep_records`)."""
     grid = {"model": "tanh", "d": settings["d"], "k": settings["k"], "n_train": settings["n_train"],
             "steps": settings["steps"], "lr": settings["lr"], "init_scale": settings["init_scale"],
-            "seed": [s + seed for s in settings["seed"]], "horizon": 100}
-    config = parse_config({"teacher": list(settings["teachers"]), "grid": grid}, source="F8")
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "F8.jsonl"
-        if quick:
-            with cf.ThreadPoolExecutor(1) as ex:
-                run_sweep(config, out, executor=ex, progress=False)
-        else:
-            run_sweep(config, out, scheduler="local")
-        return [json.loads(line) for line in out.read_text().splitlines()]
+            "seed": [s + ctx.seed for s in settings["seed"]], "horizon": 100}
+    return sweep_records({"teacher": list(settings["teachers"]), "grid": grid}, ctx, "F8")
 
 
 def _label(atoms: list[float]) -> str:
@@ -56,7 +43,7 @@ def make_f8(ctx: FigureContext) -> FigureOutput:
     """(a) e_q = RMS error at length q / RMS teacher output vs σ, (b) train loss / mean ŷ² vs σ,
     (c) singular values s_i / s_1 of the centred hidden-state matrix, smallest vs largest σ."""
     settings = _settings(ctx.quick)
-    recs = _run(settings, ctx.quick, ctx.seed)
+    recs = _run(settings, ctx)
     fig, (ax_e, ax_l, ax_s) = subplots(1, 3, width=4.2, height=3.6)
     data: dict[str, Any] = {"teacher": [], "init_scale": [], "seed": [], "rel_error_q": [],
                             "train_loss_rel": [], "participation_ratio": [], "status": []}

@@ -11,6 +11,7 @@ import numpy as np
 from theory_check.claims.train import teacher_targets
 from theory_check.figures import FigureContext, FigureOutput, figure
 from theory_check.figures._style import MARKERS, PALETTE, subplots
+from theory_check.figures._sweeps import sweep_records
 from theory_check.model import effective_state_dim
 from theory_check.train.linear import train_linear
 
@@ -41,14 +42,16 @@ def f1(ctx: FigureContext) -> FigureOutput:
     fig, (ax_e, ax_l) = subplots(1, 2, width=5.2, height=3.9)
     data: dict[str, Any] = {"init_scale": scales}
     for c, (atoms, k) in enumerate(configs):
-        w = teacher_targets(atoms, None, _HORIZON)
-        err = np.empty((scales.size, n_seeds))
-        loss = np.empty_like(err)
-        for i, s in enumerate(scales):
-            res = train_linear(w, d=d, k=k, init_scale=float(s), seeds=seeds, steps=steps)
-            err[i] = [np.inf if m.extrapolation_error_rel is None else m.extrapolation_error_rel
-                      for m in res.students]
-            loss[i] = [m.train_loss for m in res.students]
+        # One sweep per (teacher, k): a task per (σ, seed), resumable from ctx.workdir.
+        grid = {"d": d, "k": k, "init_scale": [float(s) for s in scales], "seed": seeds,
+                "steps": steps, "horizon": _HORIZON}
+        recs = sweep_records({"teacher": {"atoms": list(atoms)}, "grid": grid}, ctx,
+                             f"F1-{'_'.join(f'{a:g}' for a in atoms)}-k{k}")
+        by_task = {(r["config"]["init_scale"], r["config"]["seed"]): r["metrics"] for r in recs}
+        metrics = [[by_task[(float(s), seed)] for seed in seeds] for s in scales]
+        err = np.array([[np.inf if m["extrapolation_error_rel"] is None
+                         else float(m["extrapolation_error_rel"]) for m in row] for row in metrics])
+        loss = np.array([[float(m["train_loss"]) for m in row] for row in metrics])
         lab = f"{_label(atoms)}, k = {k}"
         col, mk = PALETTE[c % len(PALETTE)], MARKERS[c % len(MARKERS)]
         med = np.median(err, axis=1)
