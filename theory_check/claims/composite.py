@@ -10,7 +10,7 @@ parameters (the C8 mechanism's prefixed with `mechanism_`), so each part can be 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -44,10 +44,14 @@ def _prefixed(params: dict[str, Any]) -> dict[str, Any]:
     return {_MECH + k: v for k, v in params.items()}
 
 
-def _split(params: dict[str, Any], names: dict[str, Any]) -> tuple[dict, dict]:
-    """(the params named in `names`, the rest)."""
-    return ({k: v for k, v in params.items() if k in names},
-            {k: v for k, v in params.items() if k not in names})
+def _split(params: dict[str, Any], *, names: Mapping[str, Any] | None = None,
+           prefix: str = "") -> tuple[dict, dict]:
+    """(the params in `names` or starting with `prefix`, prefix removed; the rest)."""
+    def mine(k: str) -> bool:
+        return k in (names or {}) or (bool(prefix) and k.startswith(prefix))
+
+    return ({k.removeprefix(prefix): v for k, v in params.items() if mine(k)},
+            {k: v for k, v in params.items() if not mine(k)})
 
 
 _C2_NUMERIC = _keyword_defaults(c2_numeric)
@@ -66,7 +70,7 @@ _C2_NUMERIC = _keyword_defaults(c2_numeric)
 def check_c2(rng: np.random.Generator, **params: Any) -> Outcome:
     """C2 = derived and proved symbolically (all d, k ≤ K) and conserved to ~10^-(0.9·dps-5)
     along the high-precision Taylor flow at every dps of the ladder."""
-    numeric, symbolic = _split(params, _C2_NUMERIC)
+    numeric, symbolic = _split(params, names=_C2_NUMERIC)
     return combine({"symbolic": c2_symbolic(rng, **symbolic),
                     "numeric": c2_numeric(rng, **numeric)})
 
@@ -84,8 +88,7 @@ def check_c2(rng: np.random.Generator, **params: Any) -> Outcome:
 def check_c8(rng: np.random.Generator, **params: Any) -> Outcome:
     """C8 = GD from scales σ ends less unbalanced as σ → 0 (`c8_training`) and, along the flow,
     ‖B - Cᵀ‖ decays at rate 2ŵ_0 onto the floor set by Q(0) = O(σ²) (`c8_mechanism`)."""
-    mechanism = {k[len(_MECH):]: v for k, v in params.items() if k.startswith(_MECH)}
-    training = {k: v for k, v in params.items() if not k.startswith(_MECH)}
+    mechanism, training = _split(params, prefix=_MECH)
     return combine({"training": c8_training(rng, **training),
                     "mechanism": c8_mechanism(rng, **mechanism)})
 
