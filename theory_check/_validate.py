@@ -9,14 +9,26 @@ from numbers import Integral, Real
 import numpy as np
 
 
+class ParameterError(ValueError):
+    """A parameter outside its allowed range; `name` is the parameter as the caller spelled it.
+
+    A ValueError, so API callers catch it as before; the claim registry re-raises it (instead of
+    reporting INCONCLUSIVE) when `name` is one of the claim's own parameters.
+    """
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
 def check_int(name: str, value: object, *, minimum: int = 1, maximum: int | None = None) -> int:
     """Return `value` as an int, or raise ValueError naming `name` and the range [minimum, maximum]."""
     rng = f"an integer >= {minimum}" if maximum is None else f"an integer in [{minimum}, {maximum}]"
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be {rng}; got {value!r}")
+        raise ParameterError(name, f"{name} must be {rng}; got {value!r}")
     v = int(value)
     if v < minimum or (maximum is not None and v > maximum):
-        raise ValueError(f"{name} must be {rng}; got {v}")
+        raise ParameterError(name, f"{name} must be {rng}; got {v}")
     return v
 
 
@@ -34,21 +46,21 @@ def check_real(
     bracket = "(" if strict_min else "["
     rng = f"a finite number in {bracket}{lo}, {hi}]"
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise ValueError(f"{name} must be {rng}; got {value!r}")
+        raise ParameterError(name, f"{name} must be {rng}; got {value!r}")
     v = float(value)
     if not math.isfinite(v):
-        raise ValueError(f"{name} must be {rng}; got {v}")
+        raise ParameterError(name, f"{name} must be {rng}; got {v}")
     if minimum is not None and (v < minimum or (strict_min and v == minimum)):
-        raise ValueError(f"{name} must be {rng}; got {v}")
+        raise ParameterError(name, f"{name} must be {rng}; got {v}")
     if maximum is not None and v > maximum:
-        raise ValueError(f"{name} must be {rng}; got {v}")
+        raise ParameterError(name, f"{name} must be {rng}; got {v}")
     return v
 
 
 def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
     """Return `value` if it is one of `choices`, else raise ValueError listing them."""
     if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+        raise ParameterError(name, f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return str(value)
 
 
@@ -57,10 +69,10 @@ def check_array(name: str, value: object, shape: tuple[int, ...] | None = None) 
     try:
         arr = np.array(value, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be an array of real numbers; got {value!r}") from exc
+        raise ParameterError(name, f"{name} must be an array of real numbers; got {value!r}") from exc
     if shape is not None and arr.shape != shape:
         want = "×".join(map(str, shape))
-        raise ValueError(f"{name} must have shape {want}; got shape {arr.shape}")
+        raise ParameterError(name, f"{name} must have shape {want}; got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite; it contains NaN or inf")
+        raise ParameterError(name, f"{name} must be finite; it contains NaN or inf")
     return arr

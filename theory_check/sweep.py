@@ -410,8 +410,8 @@ def run_sweep(
     written, so the next run retries it. Ctrl-C cancels the pending tasks; everything finished
     is already on disk. `progress` (default: stderr is a TTY) shows done/total and the ETA.
     """
-    from theory_check.claims._registry import jsonable
     from theory_check.provenance import versions
+    from theory_check.results import jsonable
 
     out = Path(out)
     if executor is None:

@@ -7,24 +7,18 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
+from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from theory_check._validate import ParameterError
 from theory_check.provenance import provenance
+from theory_check.results import NotebookRepr, Status, as_float, jsonable
 
-
-class Status(StrEnum):
-    """A claim's verdict."""
-
-    PASS = "PASS"
-    FAIL = "FAIL"
-    INCONCLUSIVE = "INCONCLUSIVE"
-
-    def __str__(self) -> str:
-        return self.value
+__all__ = ["ENGINES", "RULES", "Claim", "ClaimResult", "Kind", "Outcome", "Status", "claim", "combine",
+           "jsonable", "judge"]
 
 
 class Kind(StrEnum):
@@ -53,11 +47,17 @@ RULES: dict[Kind, str] = {
 }
 
 
-def judge(kind: Kind, computed: float, theoretical: float = 0.0, tol: float = 0.0) -> Status:
-    """Apply the kind's rule (`RULES`); a non-finite number is INCONCLUSIVE, never PASS."""
-    vals = (computed, theoretical, tol)
-    if any(isinstance(v, float) and not math.isfinite(v) for v in vals):
-        return Status.INCONCLUSIVE
+def judge(kind: Kind, computed: Any, theoretical: Any = 0, tol: Any = 0) -> Status:
+    """Apply the kind's rule (`RULES`) to numbers of any real type (float, numpy, mpmath, gmpy2,
+    Fraction, int); a NaN, an infinity or a non-number is INCONCLUSIVE, never PASS or FAIL."""
+    if kind is Kind.QUALITATIVE:
+        raise ValueError("qualitative claims are judged by their own thresholds, not by judge()")
+    for v in (computed, theoretical, tol):
+        if isinstance(v, (int, Fraction)) and not isinstance(v, bool):
+            continue
+        f = as_float(v)
+        if f is None or not math.isfinite(f):
+            return Status.INCONCLUSIVE
     if kind is Kind.EQUALITY:
         ok = abs(computed - theoretical) <= tol * max(1.0, abs(theoretical))
     elif kind is Kind.BOUND:
@@ -66,8 +66,8 @@ def judge(kind: Kind, computed: float, theoretical: float = 0.0, tol: float = 0.
         ok = abs(computed) <= tol
     elif kind in (Kind.THRESHOLD, Kind.RANK):
         ok = computed == theoretical
-    else:
-        raise ValueError("qualitative claims are judged by their own thresholds, not by judge()")
+    else:  # pragma: no cover (every kind is handled above)
+        raise AssertionError(kind)
     return Status.PASS if ok else Status.FAIL
 
 
@@ -80,9 +80,13 @@ class Outcome:
     evidence: Mapping[str, Any]
     counterexample: Mapping[str, Any] | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.status, Status) or not self.status.is_verdict:
+            raise TypeError(f"an Outcome's status must be PASS, FAIL or INCONCLUSIVE; got {self.status!r}")
+
 
 @dataclass(frozen=True)
-class ClaimResult:
+class ClaimResult(NotebookRepr):
     """A verified claim: verdict with reason, evidence, counterexample, timing and provenance."""
 
     id: str
@@ -115,30 +119,6 @@ class ClaimResult:
         })
 
 
-def jsonable(x: Any) -> Any:
-    """Convert numpy values, Fractions, enums and tuples to JSON; non-finite floats become strings."""
-    if isinstance(x, Mapping):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return [jsonable(v) for v in x.tolist()]
-    if isinstance(x, Enum):
-        return x.value
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, Fraction):
-        return str(x)
-    if isinstance(x, (float, np.floating)):
-        v = float(x)
-        return v if math.isfinite(v) else str(v)
-    if x is None or isinstance(x, str):
-        return x
-    return str(x)
-
-
 def combine(parts: Mapping[str, Outcome]) -> Outcome:
     """One verdict from named parts (e.g. a symbolic proof and a numeric check of one claim).
 
@@ -159,10 +139,11 @@ CheckFn = Callable[..., Outcome]
 
 @dataclass(frozen=True)
 class Claim:
-    """A registered claim of THEORY.md §3 and the function that checks it.
+    """A registered claim and the function that checks it.
 
     `check(rng, **params) -> Outcome`; `defaults` are fast parameters, `thorough` the
-    full-size overrides; `headline` names the evidence shown in the CLI table.
+    full-size overrides; `headline` names the evidence shown in the CLI table; `engines` names
+    the engines the verdict rests on (`ENGINES`), which `theory-check selftest` sabotages.
     """
 
     id: str
@@ -174,6 +155,7 @@ class Claim:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     thorough: Mapping[str, Any] = field(default_factory=dict)
     headline: tuple[str, ...] = ()
+    engines: tuple[str, ...] = ()
 
     @property
     def rule(self) -> str:
@@ -189,14 +171,27 @@ class Claim:
         return {**self.defaults, **(self.thorough if thorough else {}), **overrides}
 
     def verify(self, *, thorough: bool = False, seed: int = 0, **overrides: Any) -> ClaimResult:
-        """Run the check; an exception inside it gives INCONCLUSIVE with the error as reason."""
+        """Run the check and return its verdict; it never raises on a failing computation.
+
+        A `ParameterError` naming one of this claim's parameters is the caller's mistake and is
+        raised (the CLI turns it into exit code 2). Any other exception inside the check (a
+        solver error, an engine's refusal, a bug) gives INCONCLUSIVE naming the exception;
+        KeyboardInterrupt and SystemExit propagate. A check that returns anything but an
+        `Outcome` is INCONCLUSIVE too.
+        """
         params = self.params(thorough=thorough, **overrides)
         rng = np.random.default_rng(seed)
         t0 = time.perf_counter()
         try:
             out = self.check(rng, **params)
-        except (ArithmeticError, ValueError, np.linalg.LinAlgError, RuntimeError) as exc:
-            out = Outcome(Status.INCONCLUSIVE, f"check raised {type(exc).__name__}: {exc}", {})
+            if not isinstance(out, Outcome):
+                raise TypeError(f"the check returned {type(out).__name__}, not an Outcome")
+        except ParameterError as exc:
+            if exc.name.split("[")[0] in params:  # "init_scales[]" names an entry of init_scales
+                raise
+            out = _raised(exc)
+        except Exception as exc:
+            out = _raised(exc)
         seconds = time.perf_counter() - t0
         return ClaimResult(
             id=self.id, expected=self.expected, status=out.status, reason=out.reason,
@@ -204,6 +199,20 @@ class Claim:
             params=params, provenance=provenance(seed=seed, thorough=thorough),
         )
 
+
+def _raised(exc: BaseException) -> Outcome:
+    """INCONCLUSIVE for an exception inside a check, naming it and where it was raised."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = (f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
+             if tb is not None else "")
+    return Outcome(Status.INCONCLUSIVE, f"check raised {type(exc).__name__}{where}: {exc}",
+                   {"exception": type(exc).__name__, "exception_message": str(exc)[:500]})
+
+
+# The engines a claim can rest on; `theory-check selftest` has sabotages for each.
+ENGINES: tuple[str, ...] = ("model", "symbolic", "flow", "moments", "train")
 
 REGISTRY: dict[str, Claim] = {}
 
@@ -218,13 +227,18 @@ def _order(claim_id: str) -> tuple[int, int]:
 def claim(
     id: str, *, title: str, statement: str, kind: Kind, expected: bool | None = None,
     defaults: Mapping[str, Any] | None = None, thorough: Mapping[str, Any] | None = None,
-    headline: Iterable[str] = (),
+    headline: Iterable[str] = (), engines: Iterable[str] = (),
 ) -> Callable[[CheckFn], CheckFn]:
     """Register the decorated `check(rng, **params) -> Outcome` as claim `id`.
 
-    `expected` defaults to True for C-ids and False for N-ids (negative controls).
+    `expected` defaults to True for C-ids and False for N-ids (negative controls); `engines`
+    (a subset of `ENGINES`) are the engines its verdict rests on.
     """
     _order(id)
+    engines = tuple(engines)
+    unknown = sorted(set(engines) - set(ENGINES))
+    if unknown:
+        raise ValueError(f"claim {id}: unknown engine(s) {unknown}; engines are {list(ENGINES)}")
 
     def deco(fn: CheckFn) -> CheckFn:
         if id in REGISTRY:
@@ -233,7 +247,7 @@ def claim(
             id=id, title=title, statement=statement, kind=kind,
             expected=id.startswith("C") if expected is None else expected,
             check=fn, defaults=dict(defaults or {}), thorough=dict(thorough or {}),
-            headline=tuple(headline),
+            headline=tuple(headline), engines=engines,
         )
         return fn
 

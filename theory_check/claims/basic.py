@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from theory_check._validate import check_choice, check_int, check_real
+from theory_check._validate import ParameterError, check_choice, check_int, check_real
 from theory_check.claims._registry import Kind, Outcome, Status, claim
 from theory_check.model import (
     STUDENT_KINDS,
@@ -71,6 +71,7 @@ def shift_register(g: list[Fraction], d: int) -> tuple[np.ndarray, np.ndarray, n
     defaults={"d_hat": 2, "k": 5, "d": 8, "n_teachers": 20,
               "g_k_values": (-10.0, -1.0, 0.0, 1.0, 10.0)},
     thorough={"n_teachers": 200, "d": 40, "k": 12, "d_hat": 4},
+    engines=("model",),
     headline=("max_train_loss", "max_g_k_error", "g_k_spread"),
 )
 def check_c1(rng: np.random.Generator, *, d_hat: int, k: int, d: int, n_teachers: int,
@@ -86,7 +87,7 @@ def check_c1(rng: np.random.Generator, *, d_hat: int, k: int, d: int, n_teachers
     d = check_int("d", d, minimum=1)
     n_teachers = check_int("n_teachers", n_teachers, minimum=1)
     if len(g_k_values) < 2:
-        raise ValueError("g_k_values must hold at least 2 distinct targets for g_k")
+        raise ParameterError("g_k_values", "g_k_values must hold at least 2 distinct targets for g_k")
     targets = [Fraction(t) for t in g_k_values]
     max_loss, max_err = Fraction(0), Fraction(0)
     worst = None
@@ -321,6 +322,7 @@ def _flow_runs(student: LinearRNN, w: np.ndarray, T: float,
     defaults={"d": 4, "n_students": 200, "n_moments": 12, "scale": 1.0,
               "student_kind": "balanced", "tol": 1e-10},
     thorough={"d": 12, "n_students": 2000, "n_moments": 30},
+    engines=("model",),
     headline=("max_rel_moment_error", "min_hankel_eig_rel"),
 )
 def check_c5(rng: np.random.Generator, *, d: int, n_students: int, n_moments: int, scale: float,

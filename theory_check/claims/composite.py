@@ -64,6 +64,7 @@ _C2_NUMERIC = _keyword_defaults(c2_numeric)
     kind=Kind.CONSERVED,
     defaults={**C2_SYMBOLIC_DEFAULTS, **_C2_NUMERIC},
     thorough={**C2_SYMBOLIC_THOROUGH, **C2_NUMERIC_THOROUGH},
+    engines=("symbolic", "flow"),
     headline=("symbolic.identity.K", "symbolic.ansatz.span_equals_known_laws_for_k_ge_2",
               "numeric.drift_dps50", "numeric.falling_with_dps"),
 )
@@ -82,6 +83,7 @@ def check_c2(rng: np.random.Generator, **params: Any) -> Outcome:
     kind=Kind.QUALITATIVE,
     defaults={**C8_TRAINING_DEFAULTS, **_prefixed(_keyword_defaults(c8_mechanism))},
     thorough={**C8_TRAINING_THOROUGH, **_prefixed(C8_MECHANISM_THOROUGH)},
+    engines=("train", "flow"),
     headline=("training.alpha_B_minus_Ct", "training.alpha_A_asym",
               "mechanism.measured_rate"),
 )
@@ -104,6 +106,7 @@ def check_c8(rng: np.random.Generator, **params: Any) -> Outcome:
               "student_kind": "balanced", "tol": 1e-12, "K": 8, "K_sympy": 5},
     thorough={"d": 6, "k": 9, "n_students": 60, "n_trajectories": 20, "gd_steps": 2000,
               "flow_time": 20.0, "K": 40, "K_sympy": 8},
+    engines=("symbolic", "model"),
     headline=("numeric.exact_steps_balanced", "numeric.max_tangency_defect",
               "symbolic.K"),
 )

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from theory_check._validate import check_choice, check_int, check_real
+from theory_check._validate import ParameterError, check_choice, check_int, check_real
 from theory_check.claims._registry import Kind, Outcome, Status, claim, judge
 from theory_check.flow import Trajectory, integrate
 from theory_check.model import LinearRNN, balanced_teacher, loss_gradient, random_student
@@ -76,7 +76,8 @@ def c2_numeric(rng: np.random.Generator, *, d: int = 3, k: int = 4, param: str =
     k = check_int("k", k, minimum=1)
     quantity = check_choice("quantity", quantity, ("Q", "B_minus_Ct"))
     if len(dps_ladder) < 2 or list(dps_ladder) != sorted(set(dps_ladder)):
-        raise ValueError(f"dps_ladder must hold ≥ 2 increasing dps values; got {dps_ladder}")
+        raise ParameterError("dps_ladder",
+                             f"dps_ladder must hold ≥ 2 increasing dps values; got {dps_ladder}")
     kind = "diagonal" if param == "diagonal" else ("balanced" if param == "balanced" else "full")
     student = random_student(d, scale, rng, kind=kind)  # type: ignore[arg-type]
     teacher = _teacher(teacher_atoms, teacher_weights)
@@ -150,11 +151,11 @@ def c8_mechanism(rng: np.random.Generator, *, d: int = 3, k: int = 4, param: str
     k = check_int("k", k, minimum=1)
     param = check_choice("param", param, ("full", "diagonal"))
     if len(sigmas) < 3 or any(s <= 0 for s in sigmas):
-        raise ValueError(f"sigmas must hold ≥ 3 positive init scales; got {sigmas}")
+        raise ParameterError("sigmas", f"sigmas must hold ≥ 3 positive init scales; got {sigmas}")
     teacher = _teacher(teacher_atoms, teacher_weights)
     w0 = float(teacher.impulse_response(1)[0])
     if w0 <= 0:
-        raise ValueError(f"c8_mechanism needs a teacher with ŵ_0 > 0; got ŵ_0 = {w0}")
+        raise ParameterError("teacher_atoms", f"c8_mechanism needs a teacher with ŵ_0 > 0; got ŵ_0 = {w0}")
     base = random_student(d, 1.0, rng, kind="diagonal" if param == "diagonal" else "full")
     floors, rate, runs = [], math.nan, {}
     for sig in sorted(sigmas, reverse=True):
@@ -226,6 +227,7 @@ def _gd_drifts(student: LinearRNN, teacher: LinearRNN, k: int, T: float, etas, p
     defaults={"d": 3, "k": 4, "scale": 0.5, "teacher_atoms": (0.9, -0.5), "teacher_weights": (1.0, 1.0),
               "T": 2.0, "etas": (0.04, 0.02, 0.01, 0.005), "param": "full", "slope_tol": 0.1},
     thorough={"d": 6, "k": 8, "T": 10.0, "etas": (0.01, 0.005, 0.0025, 0.00125, 0.000625)},
+    engines=("flow",),
     headline=("slope", "halving_ratios", "drift_over_eta"),
 )
 def check_c11(rng: np.random.Generator, *, d: int, k: int, scale: float, teacher_atoms: tuple[float, ...],
@@ -240,7 +242,7 @@ def check_c11(rng: np.random.Generator, *, d: int, k: int, scale: float, teacher
     k = check_int("k", k, minimum=1)
     T = check_real("T", T, minimum=0.0, strict_min=True)
     if len(etas) < 4:
-        raise ValueError(f"etas must hold at least 4 step sizes; got {etas}")
+        raise ParameterError("etas", f"etas must hold at least 4 step sizes; got {etas}")
     kind = "diagonal" if param == "diagonal" else "full"
     student = random_student(d, scale, rng, kind=kind)  # type: ignore[arg-type]
     teacher = _teacher(teacher_atoms, teacher_weights)
@@ -298,6 +300,7 @@ def _exact_gd_step_change(rng: np.random.Generator, d: int, k: int, eta: Fractio
     defaults={"d": 3, "k": 4, "scale": 0.5, "teacher_atoms": (0.9, -0.5), "teacher_weights": (1.0, 1.0),
               "eta": 0.1, "T": 2.0, "student_kind": "full", "tol": 1e-10},
     thorough={"d": 6, "k": 8, "T": 10.0},
+    engines=("flow", "model"),
     headline=("exact_step_change", "gd_drift_rel", "eta"),
 )
 def check_n4(rng: np.random.Generator, *, d: int, k: int, scale: float, teacher_atoms: tuple[float, ...],

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from theory_check._validate import check_choice, check_int, check_real
+from theory_check._validate import ParameterError, check_choice, check_int, check_real
 from theory_check.claims._registry import Kind, Outcome, Status, claim
 from theory_check.moments import identify, moment_interval, worst_case_extrapolation
 from theory_check.moments._exact import atomic_moments
@@ -41,6 +41,7 @@ def _fit_rate(deltas: np.ndarray, errs: np.ndarray) -> tuple[float, float, float
     kind=Kind.THRESHOLD,
     defaults={"n_teachers": 8, "max_dim": 3, "offset": 1},
     thorough={"n_teachers": 60, "max_dim": 5},
+    engines=("moments",),
     headline=("teachers_checked", "threshold_mismatches", "sharpness_min_E_q_relative"),
 )
 def check_c6(rng: np.random.Generator, *, n_teachers: int, max_dim: int, offset: int) -> Outcome:
@@ -94,6 +95,7 @@ def check_c6(rng: np.random.Generator, *, n_teachers: int, max_dim: int, offset:
     kind=Kind.THRESHOLD,
     defaults={"n_teachers": 6, "max_dim": 3, "teachers": "interior", "support": "unit"},
     thorough={"n_teachers": 40, "max_dim": 5},
+    engines=("moments",),
     headline=("teachers_checked", "not_identified", "counterexample_E_q_relative"),
 )
 def check_n1(rng: np.random.Generator, *, n_teachers: int, max_dim: int, teachers: str,
@@ -137,6 +139,7 @@ def check_n1(rng: np.random.Generator, *, n_teachers: int, max_dim: int, teacher
     defaults={"atoms": ("-1/2", "1/2"), "weights": ("1/2", "1/2"), "k": 5, "q": 9,
               "deltas": (1e-2, 1e-3, 1e-4), "norm": "box", "alpha_min": 0.5, "q_growth": 2},
     thorough={"q": 20, "deltas": (1e-2, 1e-3, 1e-4, 1e-5)},
+    engines=("moments",),
     headline=("alpha", "constant", "interior_q_ratio", "boundary_q_ratio"),
 )
 def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, q: int,
@@ -152,7 +155,7 @@ def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
     check_real("alpha_min", alpha_min, minimum=0.0)
     d_hat = len(atoms)
     if len(deltas) < 2:
-        raise ValueError("deltas must hold at least 2 values to fit a rate")
+        raise ParameterError("deltas", "deltas must hold at least 2 values to fit a rate")
     ds = np.array(sorted(deltas, reverse=True), dtype=float)
     all_runs = [worst_case_extrapolation(atoms, weights, k, q, float(d), norm) for d in ds]
     # Fit only where the sandwich is tight: from the largest δ down to the first uncertified one.
@@ -197,6 +200,7 @@ def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
     defaults={"atoms": ("-1/2", "1/2"), "weights": ("1/2", "1/2"), "k": 5, "q": 9,
               "deltas": ("1/100", "1/10000"), "y_values": (2, 10, 100), "bound": 1.0},
     thorough={"y_values": (2, 10, 100, 1000, 10000)},
+    engines=("moments",),
     headline=("max_train_error_over_delta", "max_extrapolation_error", "bound"),
 )
 def check_n5(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, q: int,

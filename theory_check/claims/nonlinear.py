@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from theory_check._validate import check_int, check_real
+from theory_check._validate import ParameterError, check_int, check_real
 from theory_check.claims._registry import Kind, Outcome, Status, claim
 from theory_check.model import balanced_teacher
 from theory_check.train.tanh import TanhTrainResult, train_tanh
@@ -37,6 +37,7 @@ def _summary(result: TanhTrainResult) -> dict[str, Any]:
               "fit_tol": 0.03, "extrapolation_tol": 0.15, "failure_threshold": 0.3,
               "limit_atom": 1.0},
     thorough={"d": 40, "n_train": 1000, "lr": 0.03, "steps": 7500, "seeds": 2},
+    engines=("train",),
     headline=("small.max_rel_error", "large.min_rel_error", "small.max_participation_ratio",
               "large.min_participation_ratio", "limit.rel_error"),
 )
@@ -61,7 +62,8 @@ def check_c10(rng: np.random.Generator, *, teacher_atoms: tuple[float, ...],
     d_hat = len(teacher_atoms)
     d = check_int("d", d, minimum=1)
     if d < d_hat:
-        raise ValueError(f"d must be >= the teacher dimension d̂ = {d_hat} (overparameterized); got {d}")
+        raise ParameterError("d", f"d must be >= the teacher dimension d̂ = {d_hat} "
+                             f"(overparameterized); got {d}")
     for name, v in (("fit_tol", fit_tol), ("extrapolation_tol", extrapolation_tol),
                     ("failure_threshold", failure_threshold)):
         check_real(name, v, minimum=0.0, strict_min=True)

@@ -142,6 +142,7 @@ def c4_symbolic(rng: np.random.Generator, *, K: int = 8, K_sympy: int = 5,
     defaults={"full_d": (1, 2, 3), "diagonal_d": (1, 2, 3, 4, 5), "k_max": 6,
               "prediction": "C3", "two_layer": True},
     thorough={"full_d": (1, 2, 3, 4), "diagonal_d": tuple(range(1, 9)), "k_max": 6},
+    engines=("symbolic",),
     headline=("n_cases", "n_certified", "n_disagreeing"),
 )
 def check_c3(rng: np.random.Generator, *, full_d: tuple[int, ...], diagonal_d: tuple[int, ...],
@@ -221,6 +222,7 @@ def _rate_of(quantity: str, A, B, C, w) -> np.ndarray:
     kind=Kind.CONSERVED,
     defaults={"d": 2, "k": 3, "d_hat": 2, "n_points": 5, "K": 8, "quantity": "B-C^T"},
     thorough={"d": 4, "k": 6, "n_points": 50, "K": 40},
+    engines=("symbolic", "model"),
     headline=("max_abs_rate", "in_derived_laws", "identity_holds"),
 )
 def check_n2(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_points: int, K: int,

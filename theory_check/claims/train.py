@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from theory_check._validate import check_int, check_real
+from theory_check._validate import ParameterError, check_int, check_real
 from theory_check.claims._registry import Kind, Outcome, Status, claim
 from theory_check.train.linear import StudentMetrics, train_linear
 
@@ -19,10 +19,11 @@ def teacher_targets(atoms: Sequence[float], weights: Sequence[float] | None, n: 
     lam = np.asarray([float(a) for a in atoms])
     beta = np.ones_like(lam) if weights is None else np.asarray([float(b) for b in weights])
     if lam.ndim != 1 or lam.size < 1 or beta.shape != lam.shape:
-        raise ValueError("teacher_atoms must be a non-empty sequence and teacher_weights must "
-                         f"have one entry per atom; got {len(lam)} atoms, {beta.size} weights")
+        raise ParameterError("teacher_atoms", "teacher_atoms must be a non-empty sequence and "
+                             "teacher_weights must have one entry per atom; "
+                             f"got {len(lam)} atoms, {beta.size} weights")
     if not (np.all(np.isfinite(lam)) and np.all(np.isfinite(beta))):
-        raise ValueError("teacher_atoms and teacher_weights must be finite")
+        raise ParameterError("teacher_atoms", "teacher_atoms and teacher_weights must be finite")
     return (beta[None, :] * lam[None, :] ** np.arange(n)[:, None]).sum(axis=1)
 
 
@@ -68,7 +69,8 @@ def c8_training(
     fit_tol = check_real("fit_tol", fit_tol, minimum=0.0)
     scales = sorted(check_real("init_scales[]", s, minimum=0.0, strict_min=True) for s in init_scales)
     if len(set(scales)) < 4:
-        raise ValueError(f"init_scales must hold at least 4 distinct scales > 0; got {list(init_scales)}")
+        raise ParameterError("init_scales",
+                             f"init_scales must hold at least 4 distinct scales > 0; got {list(init_scales)}")
     w = teacher_targets(teacher_atoms, teacher_weights, max(10 * k, 100))
     seeds = _seeds(rng, n_seeds)
     tie = np.empty((len(scales), n_seeds))
@@ -192,6 +194,7 @@ def _contrast(rng: np.random.Generator, atoms: Sequence[float], d: int, sigma: f
               "large_min_E_rel": 1e-1, "rank_rtol": 1e-4, "contrast_steps": 0},
     thorough={"teachers": ((1.0,), (0.95, -0.5), (0.9, -0.5), (0.95, 0.3, -0.7)), "n_seeds": 8,
               "steps": 300000, "contrast_steps": 200000},
+    engines=("train",),
     headline=("max_small_E_rel", "min_large_E_rel", "small_dims_equal_d_hat"),
 )
 def check_c9(rng: np.random.Generator, *, teachers: Sequence[Sequence[float]], d: int,
@@ -227,7 +230,7 @@ def check_c9(rng: np.random.Generator, *, teachers: Sequence[Sequence[float]], d
     for atoms in teachers:
         d_hat = len(atoms)
         if d < d_hat:
-            raise ValueError(f"d must be >= d̂ = {d_hat} (overparameterized student); got d = {d}")
+            raise ParameterError("d", f"d must be >= d̂ = {d_hat} (overparameterized student); got d = {d}")
         k = 2 * d_hat + 1
         w = teacher_targets(atoms, None, 100)
         seeds = _seeds(rng, n_seeds)
@@ -295,6 +298,7 @@ def check_c9(rng: np.random.Generator, *, teachers: Sequence[Sequence[float]], d
     defaults={"teacher_atoms": (0.9, -0.5), "d": 40, "k": 5, "init_scale": 1.0, "n_seeds": 4,
               "steps": 20000, "fit_tol": 1e-8, "extrapolation_tol": 1e-2},
     thorough={"n_seeds": 16},
+    engines=("train",),
     headline=("max_E_rel", "n_fitted", "n_not_extrapolating"),
 )
 def check_n3(rng: np.random.Generator, *, teacher_atoms: Sequence[float], d: int, k: int,

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS: tuple[str, ...] = ("claims", "figures", "derive", "moments", "integrate", "train",
-                             "sweep")
+                             "sweep", "selftest")
 
 
 class UsageError(Exception):

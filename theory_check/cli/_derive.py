@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from theory_check.claims._registry import jsonable
 from theory_check.provenance import provenance
+from theory_check.results import jsonable
 
 FORMATS = ("md", "latex", "json")
 _EXT = {"md": "md", "latex": "tex", "json": "json"}

@@ -15,8 +15,8 @@ matplotlib.use("Agg")  # headless: figures are files, never windows
 import matplotlib.pyplot as plt
 import numpy as np
 
-from theory_check.claims._registry import jsonable
 from theory_check.provenance import provenance
+from theory_check.results import jsonable
 
 # Okabe–Ito: distinguishable under the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",

@@ -23,6 +23,7 @@ import numpy as np
 from theory_check._validate import check_choice, check_int, check_real
 from theory_check.flow import _taylor as tay
 from theory_check.model import LinearRNN, loss_gradient, markov_parameters
+from theory_check.results import NotebookRepr
 
 METHODS: tuple[str, ...] = ("taylor", "odefun", "dop853", "gd")
 PARAMS: tuple[str, ...] = ("full", "diagonal", "balanced")
@@ -31,7 +32,7 @@ DEFAULT_BOUND = 1e6
 
 
 @dataclass(frozen=True, eq=False)
-class Trajectory:
+class Trajectory(NotebookRepr):
     """A gradient-flow (or GD) trajectory and the quantities of THEORY.md §2 along it.
 
     `times[i]` with `loss[i] = L_k(θ(t_i))`, `q_drift[i] = ‖Q(θ(t_i)) - Q(θ(0))‖_F` (computed

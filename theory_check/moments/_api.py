@@ -26,6 +26,7 @@ from theory_check.moments._sdp import (
     pencil_atoms,
     solve_sdp,
 )
+from theory_check.results import NotebookRepr
 
 INF = math.inf
 RESIDUAL_TOL = 1e-6   # largest acceptable constraint residual / negative eigenvalue (scaled units)
@@ -49,7 +50,7 @@ def _support_text(s: tuple[Fraction, Fraction] | None) -> str:
 
 
 @dataclass(frozen=True)
-class MomentInterval:
+class MomentInterval(NotebookRepr):
     """The range [lower, upper] of m_q over nonnegative measures on S matching the data.
 
     `status`: 'exact' (rational arithmetic), 'certified' (SDP outer and grid-LP inner bounds
@@ -70,7 +71,7 @@ class MomentInterval:
 
     def to_json(self) -> dict[str, Any]:
         """{q, lower, upper, width, status, solver, evidence} for the CLI."""
-        from theory_check.claims._registry import jsonable
+        from theory_check.results import jsonable
         return jsonable({"q": self.q, "lower": self.lower, "upper": self.upper, "width": self.width,
                          "status": self.status, "solver": self.solver,
                          "evidence": {**self.evidence, "inner_lower": self.inner_lower,
@@ -370,7 +371,7 @@ def _sandwich(prog: Program, w: list[Fraction], q: int, solver: str, ev: dict[st
 
 
 @dataclass(frozen=True)
-class Identification:
+class Identification(NotebookRepr):
     """Whether k moments identify the teacher measure on S, with certificate and counterexample.
 
     `width`: width of the m_k interval (0 iff identified); `minimal_k`: smallest such k;
@@ -389,7 +390,7 @@ class Identification:
 
     def to_json(self) -> dict[str, Any]:
         """{identified, width, minimal_k, certificate, counterexample, status} (+ evidence)."""
-        from theory_check.claims._registry import jsonable
+        from theory_check.results import jsonable
         return jsonable({"identified": self.identified, "width": self.width,
                          "minimal_k": self.minimal_k, "certificate": self.certificate,
                          "counterexample": self.counterexample, "status": self.status,
@@ -524,7 +525,7 @@ def identify(atoms: Sequence[Any] | LinearRNN, weights: Sequence[Any] | None = N
 
 
 @dataclass(frozen=True)
-class WorstCase:
+class WorstCase(NotebookRepr):
     """Exact worst case `max_{j≤q} |m_j - ŵ_j|` over measures on S with training moments within δ."""
 
     value: float
@@ -576,7 +577,7 @@ def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: in
 
 
 @dataclass(frozen=True)
-class AtomExtraction:
+class AtomExtraction(NotebookRepr):
     """Atoms and weights read from g when its Hankel matrix is flat, else None with the ranks."""
 
     atoms: np.ndarray | None

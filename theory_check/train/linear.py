@@ -22,6 +22,7 @@ import numpy as np
 
 from theory_check._validate import check_array, check_choice, check_int, check_real
 from theory_check.model import LinearRNN, effective_state_dim, minimal_realization, random_student
+from theory_check.results import NotebookRepr
 
 __all__ = [
     "INITS",
@@ -54,7 +55,7 @@ RANK_RTOL = 1e-4
 
 
 @dataclass(frozen=True, eq=False)
-class StudentMetrics:
+class StudentMetrics(NotebookRepr):
     """Metrics of one trained student (THEORY.md §1 notation).
 
     `extrapolation_error` is `E_q = max_{j<q} |g_j - ŵ_j|`, q = `horizon`; `_rel` divides by |ŵ_0|.
@@ -130,7 +131,7 @@ class TrainHistory:
 
 
 @dataclass(frozen=True, eq=False)
-class LinearTrainResult:
+class LinearTrainResult(NotebookRepr):
     """Students trained by `train_linear`: per-student metrics, optional history, settings."""
 
     students: tuple[StudentMetrics, ...]

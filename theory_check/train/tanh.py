@@ -27,6 +27,7 @@ import numpy as np
 
 from theory_check._validate import check_array, check_int, check_real
 from theory_check.model import LinearRNN
+from theory_check.results import NotebookRepr
 
 __all__ = [
     "TanhRNN",
@@ -171,7 +172,7 @@ def hidden_state_dim(H: np.ndarray, rtol: float = 1e-2) -> tuple[float, int, np.
 
 
 @dataclass(frozen=True)
-class TanhStudentMetrics:
+class TanhStudentMetrics(NotebookRepr):
     """Final metrics of one trained tanh student (JSON keys as the linear trainer's, plus extras).
 
     `extrapolation_error` is the RMS output error at length q = `horizon`; `_rel` divides by the
@@ -218,7 +219,7 @@ class TanhStudentMetrics:
 
 
 @dataclass(frozen=True)
-class TanhTrainResult:
+class TanhTrainResult(NotebookRepr):
     """Students trained together: their metrics, final networks, loss histories and settings."""
 
     students: tuple[TanhStudentMetrics, ...]

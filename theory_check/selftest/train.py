@@ -1,0 +1,3 @@
+"""Sabotages of the train engine (`theory_check.train`); each registered with `@sabotage`."""
+
+from __future__ import annotations
