@@ -156,6 +156,7 @@ class Claim:
     thorough: Mapping[str, Any] = field(default_factory=dict)
     headline: tuple[str, ...] = ()
     engines: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
     @property
     def rule(self) -> str:
@@ -227,12 +228,13 @@ def _order(claim_id: str) -> tuple[int, int]:
 def claim(
     id: str, *, title: str, statement: str, kind: Kind, expected: bool | None = None,
     defaults: Mapping[str, Any] | None = None, thorough: Mapping[str, Any] | None = None,
-    headline: Iterable[str] = (), engines: Iterable[str] = (),
+    headline: Iterable[str] = (), engines: Iterable[str] = (), tags: Iterable[str] = (),
 ) -> Callable[[CheckFn], CheckFn]:
     """Register the decorated `check(rng, **params) -> Outcome` as claim `id`.
 
     `expected` defaults to True for C-ids and False for N-ids (negative controls); `engines`
-    (a subset of `ENGINES`) are the engines its verdict rests on.
+    (a subset of `ENGINES`) are the engines its verdict rests on; `tags` are free labels
+    (e.g. "beyond" for claims outside the paper's theory).
     """
     _order(id)
     engines = tuple(engines)
@@ -247,7 +249,7 @@ def claim(
             id=id, title=title, statement=statement, kind=kind,
             expected=id.startswith("C") if expected is None else expected,
             check=fn, defaults=dict(defaults or {}), thorough=dict(thorough or {}),
-            headline=tuple(headline), engines=engines,
+            headline=tuple(headline), engines=engines, tags=tuple(tags),
         )
         return fn
 
