@@ -82,6 +82,8 @@ def as_float(x: Any) -> float | None:
     """`x` as a Python float if it is a real number of any type (numpy, mpmath, gmpy2, Fraction)."""
     if isinstance(x, (bool, np.bool_)):
         return float(x)
+    if isinstance(x, (str, bytes)):  # "0.1" is text, not a number: never judged as one
+        return None
     try:
         return float(x)
     except (TypeError, ValueError, OverflowError):
