@@ -70,12 +70,22 @@ def cmd_selftest(args: argparse.Namespace) -> int:
                           thorough=args.thorough, seed=args.seed, jobs=args.jobs,
                           timeout=args.timeout, out=args.out, progress=progress)
     header, rows = selftest.matrix_rows(report)
-    table = Table(title=f"self-test ({report.mode}): sabotage × claim")
-    for col in header:
-        table.add_column(col, overflow="fold")
+    # One character per cell keeps 16+ claim columns readable in an 80-column log.
+    code = {"PASS": "P", "FAIL": "F", "INCONCLUSIVE": "I", "CRASH": "X", "·": "·", "": ""}
+    table = Table(title=f"self-test ({report.mode}): sabotage × claim", title_justify="left",
+                  caption="P/F/I: the verdict the sabotage moved the claim to (noticed); "
+                  "·: verdict unchanged (not noticed); X: crash; blank: claim does not rest on "
+                  "that engine. Baseline row: verdicts without sabotage (! = not as expected).",
+                  caption_justify="left")
+    table.add_column("sabotage", no_wrap=True)
+    table.add_column("engine", no_wrap=True)
+    for col in header[2:]:
+        table.add_column(col, justify="center", no_wrap=True)
     for r in rows:
-        table.add_row(*r)
-    out = Console()
+        cells = [code.get(c, code.get(c.rstrip("!"), c)) + ("!" if c.endswith("!") else "")
+                 for c in r[2:]]
+        table.add_row(r[0], r[1], *cells)
+    out = Console(width=None if Console().is_terminal else 160)
     out.print(table)
     for (eng, cid), sabs in report.coverage.items():
         if not sabs:
