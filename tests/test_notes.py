@@ -15,7 +15,7 @@ def test_every_claim_has_a_note_and_every_note_names_a_claim() -> None:
 
 
 def test_every_note_shows_how_to_verify_it() -> None:
-    for c in claims.all_claims():
+    for c in claims.builtin_claims():
         text = (PROOFS / f"{c.id}.md").read_text()
         assert text.startswith(f"# {c.id}"), c.id
         assert f"theory-check verify {c.id}" in text, c.id
@@ -38,7 +38,7 @@ def test_cli_notes_from_json(tmp_path, capsys) -> None:
     assert main(["verify", "C1", "--json", str(results)]) == 0
     proofs = tmp_path / "proofs"
     proofs.mkdir()
-    for c in claims.all_claims():
+    for c in claims.builtin_claims():
         (proofs / f"{c.id}.md").write_text(f"# {c.id}\n")
     assert main(["notes", "C1", "--from-json", str(results), "--proofs", str(proofs)]) == 0
     assert "**PASS**" in (proofs / "C1.md").read_text()
@@ -52,7 +52,7 @@ def test_index_table_lists_every_claim_and_escapes_pipes(tmp_path) -> None:
     text = index.read_text()
     assert "STALE-ROW" not in text and text.endswith("tail\n")
     rows = [line for line in text.splitlines() if line.startswith("| C") or line.startswith("| N")]
-    assert [r.split("|")[1].strip() for r in rows] == [c.id for c in claims.all_claims()]
+    assert [r.split("|")[1].strip() for r in rows] == [c.id for c in claims.builtin_claims()]
     for r in rows:  # every row has exactly 6 cells: no stray | inside a statement
         assert len(r.replace("\\|", "").split("|")) == 8
 
@@ -60,3 +60,22 @@ def test_index_table_lists_every_claim_and_escapes_pipes(tmp_path) -> None:
 def test_repository_indexes_are_up_to_date() -> None:
     table = notes.claims_table(figure_dir="figures", note_dir=".", thumbnails=True)
     assert table in (PROOFS / "README.md").read_text(), "run `theory-check notes`"
+
+
+def test_user_claims_need_no_note_and_stay_out_of_notes_and_indexes(tmp_path) -> None:
+    from theory_check.claims import Kind, Outcome, Status, _user
+
+    with _user.restored_registry():
+        @claims.claim("notes_test.U1", statement="a user claim", kind=Kind.RANK, expected=True)
+        def _u1(rng):
+            return Outcome(Status.PASS, "by construction", {"rank": 1})
+
+        missing, orphans = notes.note_coverage(PROOFS)
+        assert missing == [] and orphans == []  # no note required for notes_test.U1
+        assert "notes_test.U1" not in notes.claims_table(figure_dir="f", note_dir=".", thumbnails=False)
+        (tmp_path / "C5.md").write_text("# C5\n")
+        r = claims.get("notes_test.U1").verify()
+        assert notes.update_notes([r], tmp_path) == []  # skipped: no note, no error
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["C5.md"]
+    missing, _ = notes.note_coverage(tmp_path)
+    assert "C1" in missing and "C5" not in missing  # built-ins still need their notes

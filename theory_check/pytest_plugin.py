@@ -76,15 +76,14 @@ def _cell(v: Any, width: int = 300) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-_profile_loaded = False
+_PROFILE_DONE = pytest.StashKey[bool]()
 
 
 def _load_hypothesis_profile(config: pytest.Config) -> None:
     """Honour HYPOTHESIS_PROFILE (unless --hypothesis-profile was given), once per session."""
-    global _profile_loaded
-    if _profile_loaded:
+    if config.stash.get(_PROFILE_DONE, False):
         return
-    _profile_loaded = True
+    config.stash[_PROFILE_DONE] = True
     name = os.environ.get("HYPOTHESIS_PROFILE")
     try:
         explicit = config.getoption("hypothesis_profile")
@@ -181,12 +180,29 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "theory_check: a claim collected by the theory-check plugin")
 
 
+def _matches(file_path: Any, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(str(file_path) if "/" in p else file_path.name, p) for p in patterns)
+
+
+def _is_claim_file(file_path: Any, config: pytest.Config) -> bool:
+    return file_path.suffix == ".py" and _matches(file_path, config.getini("theory_check_files"))
+
+
 def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix != ".py":
+    """A claim file that pytest's Python collector would not import (see `pytest_pycollect_makemodule`)."""
+    if not _is_claim_file(file_path, parent.config):
         return None
-    patterns = parent.config.getini("theory_check_files")
-    if any(fnmatch.fnmatch(file_path.name, pat) for pat in patterns):
-        return ClaimFile.from_parent(parent, path=file_path)
+    if parent.session.isinitpath(file_path) or _matches(file_path, parent.config.getini("python_files")):
+        return None  # pytest's Python collector asks pytest_pycollect_makemodule for it
+    return ClaimFile.from_parent(parent, path=file_path)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Any, parent: pytest.Collector) -> pytest.Collector | None:
+    """A claim file named on the command line (or matching python_files) is a ClaimFile, not a
+    test module: importing it as a module too would register its claims twice."""
+    if _is_claim_file(module_path, parent.config):
+        return ClaimFile.from_parent(parent, path=module_path)
     return None
 
 
