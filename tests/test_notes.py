@@ -1,6 +1,7 @@
 """Proof notes: one per registered claim, and a generated block that is rewritten in place."""
 
 import json
+import re
 from pathlib import Path
 
 from theory_check import claims, notes
@@ -79,3 +80,20 @@ def test_user_claims_need_no_note_and_stay_out_of_notes_and_indexes(tmp_path) ->
         assert sorted(p.name for p in tmp_path.iterdir()) == ["C5.md"]
     missing, _ = notes.note_coverage(tmp_path)
     assert "C1" in missing and "C5" not in missing  # built-ins still need their notes
+
+
+def test_theory_document_states_every_builtin_claim_and_links_stay_in_the_repository() -> None:
+    root = PROOFS.parent
+    theory = (PROOFS / "theory.md").read_text()
+    for c in claims.builtin_claims():
+        assert f"**{c.id} —" in theory, f"{c.id} is not stated in proofs/theory.md"
+    for status in ("exact", "certified", "unbounded", "inconclusive", "PASS", "FAIL", "INCONCLUSIVE"):
+        assert f"| {status} |" in theory, status
+    for kind in claims.RULES:
+        assert f"| {kind} |" in theory, kind
+    for doc in (root / "README.md", PROOFS / "theory.md"):
+        text = doc.read_text()
+        assert "../shared" not in text and "THEORY.md" not in text, doc
+        for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
+            if "://" not in target:
+                assert (doc.parent / target).exists(), f"{doc.name} links to missing {target}"

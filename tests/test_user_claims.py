@@ -410,3 +410,26 @@ def test_plugin_honours_hypothesis_profile(pytester, monkeypatch) -> None:
         pytester.runpytest("-p", "no:randomly", "-p", "no:xdist").assert_outcomes(failed=1)
     finally:
         settings.load_profile(previous)
+
+
+def test_custom_model_example_true_recurrence_and_refuted_moment_sequence() -> None:
+    found = {c.id: c for c in claims.load(str(EXAMPLES / "claims_rotation.py"))}
+    rec = found["rotation.recurrence"].verify()
+    assert rec.status is Status.PASS and rec.evidence["max_deviation"] <= 1e-12, rec.reason
+    ms = found["rotation.moment_sequence"].verify()
+    assert ms.status is Status.FAIL and ms.as_expected
+    ce = ms.counterexample
+    assert ce["hankel_min_eig_rel"] < -1e-9 and ce["det_H2_exact"] < 0  # det H_2 = -r² sin² φ
+    # With the recurrence's tolerance at 0 ulp-level residuals refute it: the rule is applied.
+    assert found["rotation.recurrence"].verify(tol=0.0).status is Status.FAIL
+
+
+def test_example_directory_is_collected_through_the_plugin(pytester) -> None:
+    for f in sorted(EXAMPLES.glob("claims_*.py")):
+        pytester.makefile(".py", **{f.stem: f.read_text()})
+    res = pytester.runpytest("-p", "no:xdist", "--collect-only", "-q")
+    ids = sorted(line for line in res.stdout.lines if "::" in line)
+    assert ids == ["claims_hankel.py::examples.hankel_rank",
+                   "claims_identify.py::examples.few_moments_identify",
+                   "claims_rotation.py::rotation.moment_sequence",
+                   "claims_rotation.py::rotation.recurrence"]
