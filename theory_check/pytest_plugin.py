@@ -95,7 +95,12 @@ def _load_hypothesis_profile(config: pytest.Config) -> None:
 
     from theory_check.strategies import register_profiles
 
-    register_profiles()  # `ci` and `dev`; a project's own profiles come from its conftest
+    try:
+        settings.get_profile(name)
+    except Exception:
+        # Only when missing: registering again while `ci` is loaded would make `dev` inherit
+        # ci's derandomize=True (register_profile's parent is the current default profile).
+        register_profiles()  # `ci` and `dev`; a project's own profiles come from its conftest
     try:
         settings.load_profile(name)
     except Exception as exc:
