@@ -219,5 +219,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if not (opt("theory_check_builtins") or opt("theory_check_plugins") or opt("theory_check_claims")):
         return
     seen = {i.claim.id for i in items if isinstance(i, ClaimItem)}
-    specs = ClaimSpecs.from_parent(session, name="theory-check")
-    items.extend(i for i in specs.collect() if i.claim.id not in seen)
+    specs = ClaimSpecs.from_parent(session, name="theory-check", nodeid="theory-check")
+    new = [i for i in specs.collect() if i.claim.id not in seen]
+    # Report them like any collected node, so that the terminal's counts include them.
+    config.hook.pytest_collectreport(report=pytest.CollectReport(specs.nodeid, "passed", None, new))
+    items.extend(new)
