@@ -168,6 +168,15 @@ def test_a_bad_file_is_a_value_error_naming_it_and_registers_nothing(tmp_path, n
     assert claims.REGISTRY == before
 
 
+def test_a_directory_loads_its_claim_files(tmp_path) -> None:
+    found = claims.load(str(EXAMPLES))
+    assert [c.id for c in found] == sorted(c.id for f in EXAMPLES.glob("claims_*.py")
+                                           for c in claims.load(str(f)))
+    assert len(found) >= 4
+    with pytest.raises(ValueError, match="holds no claim files"):
+        claims.load(str(tmp_path))
+
+
 @pytest.mark.parametrize("spec", ["no_such_module_xyz", "no_such_pkg_xyz.claims", "not a module", ""])
 def test_a_bad_module_name_is_a_value_error_naming_it(spec: str) -> None:
     with pytest.raises(ValueError, match="claims spec"):

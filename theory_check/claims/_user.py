@@ -95,15 +95,22 @@ def _execute(spec: str, module: str, run: Callable[[], object]) -> list[Claim]:
 def load(spec: str) -> list[Claim]:
     """Import a claim file (a path ending in .py) or a module by name; return the claims it registered.
 
-    Loading a spec again returns the same claims without registering them twice; a claim file
-    that changed on disk since is executed again (its old claims are replaced). A spec that is
-    neither an existing .py file nor an importable module, a file or module that raises on
+    A directory stands for its claim files `claims_*.py` (sorted). Loading a spec again returns
+    the same claims without registering them twice; a claim file that changed on disk since is
+    executed again (its old claims are replaced). A spec that is neither an existing .py file
+    (or a directory with claim files) nor an importable module, a file or module that raises on
     import, or one that registers no claim is a ValueError naming the spec.
     """
     if not isinstance(spec, str) or not spec.strip():
         raise ValueError(f"claims spec must be a path to a .py file or a module name; got {spec!r}")
     spec = spec.strip()
     path = Path(spec).expanduser()
+    if path.is_dir():
+        files = sorted(path.glob("claims_*.py"))
+        if not files:
+            raise ValueError(f"claims spec {spec!r}: the directory holds no claim files claims_*.py")
+        found = {c.id: c for f in files for c in _load_file(str(f), f)}
+        return [found[i] for i in sorted(found, key=_order)]
     if spec.endswith(".py") or "/" in spec or "\\" in spec or path.exists():
         return _load_file(spec, path)
     if not _MODULE_NAME.fullmatch(spec):
