@@ -444,3 +444,10 @@ def test_example_directory_is_collected_through_the_plugin(pytester) -> None:
                    "claims_identify.py::examples.few_moments_identify",
                    "claims_rotation.py::rotation.moment_sequence",
                    "claims_rotation.py::rotation.recurrence"]
+
+
+def test_a_broken_claim_file_is_a_collection_error_naming_it(pytester) -> None:
+    pytester.makefile(".py", claims_broken="raise RuntimeError('lab notebook missing')\n")
+    res = pytester.runpytest("-p", "no:xdist")
+    res.assert_outcomes(errors=1)
+    res.stdout.fnmatch_lines(["*claims_broken.py*RuntimeError: lab notebook missing*"])

@@ -65,13 +65,15 @@ def _forget(module: str) -> None:
 
 
 def _reregister(loaded: _Loaded, spec: str) -> list[Claim]:
-    """The claims of an earlier load, registered again if they were removed since."""
+    """The claims of an earlier load: registered again if they were removed since, and the
+    current ones if the same module registered them anew (a reload)."""
+    out = []
     for c in loaded.claims:
-        other = REGISTRY.get(c.id)
-        if other is not None and other is not c and other.source != c.source:
+        other = REGISTRY.setdefault(c.id, c)
+        if other.source != c.source:
             raise ValueError(f"claims spec {spec!r}: claim {c.id} is now registered by {other.source}")
-        REGISTRY[c.id] = c
-    return list(loaded.claims)
+        out.append(other)
+    return out
 
 
 def _execute(spec: str, module: str, run: Callable[[], object]) -> list[Claim]:
