@@ -16,9 +16,11 @@ from theory_check.strategies import teacher_and_k
 
 
 def test_registry_ids_are_ordered_and_expected_truth_follows_prefix() -> None:
-    ids = [c.id for c in claims.all_claims()]
+    ids = [c.id for c in claims.builtin_claims()]
     assert ids == sorted(ids, key=lambda i: (i[0] != "C", int(i[1:])))
-    for c in claims.all_claims():
+    assert {f"C{n}" for n in range(1, 12)} | {f"N{n}" for n in range(1, 6)} <= set(ids)
+    assert [c.id for c in claims.all_claims()][: len(ids)] == ids  # built-ins come first
+    for c in claims.builtin_claims():
         assert c.expected == c.id.startswith("C")
         assert c.kind in Kind and c.rule
         assert set(c.thorough) <= set(c.defaults), f"{c.id} thorough names unknown params"

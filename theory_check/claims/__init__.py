@@ -1,6 +1,9 @@
-"""The claim registry of THEORY.md §3: `all_claims()`, `get(id)`, `verify(ids)`.
+"""The claim registry (proofs/theory.md §3): `all_claims()`, `get(id)`, `verify(ids)`, user claims.
 
-Adding a claim is one function decorated with `@claim(...)` in a module imported below.
+Adding a built-in claim is one function decorated with `@claim(...)` in a module imported
+below. A user claim is the same decorator with a namespaced id ("mylab.L1") in any file or
+module: `load(spec)` imports one, `load_plugins()` every installed plugin (entry-point group
+`theory_check.claims`); `for_all` checks a statement over a hypothesis strategy.
 """
 
 from __future__ import annotations
@@ -25,14 +28,19 @@ from theory_check.claims._registry import (
     Outcome,
     Status,
     all_claims,
+    builtin_claims,
     claim,
     combine,
     get,
+    is_builtin_id,
     jsonable,
     judge,
+    user_claims,
 )
+from theory_check.claims._user import ENTRY_POINT_GROUP, for_all, load, load_plugins
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "REGISTRY",
     "RULES",
     "Claim",
@@ -41,12 +49,18 @@ __all__ = [
     "Outcome",
     "Status",
     "all_claims",
+    "builtin_claims",
     "claim",
     "combine",
+    "for_all",
     "get",
+    "is_builtin_id",
     "iter_verify",
     "jsonable",
     "judge",
+    "load",
+    "load_plugins",
+    "user_claims",
     "verify",
 ]
 

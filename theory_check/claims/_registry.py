@@ -18,7 +18,7 @@ from theory_check.provenance import provenance
 from theory_check.results import NotebookRepr, Status, as_float, jsonable
 
 __all__ = ["ENGINES", "RULES", "Claim", "ClaimResult", "Kind", "Outcome", "Status", "claim", "combine",
-           "jsonable", "judge"]
+           "is_builtin_id", "jsonable", "judge"]
 
 
 class Kind(StrEnum):
@@ -157,6 +157,12 @@ class Claim:
     headline: tuple[str, ...] = ()
     engines: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    source: str = ""  # the module that defines `check` (for a user claim file, its load name)
+
+    @property
+    def builtin(self) -> bool:
+        """True for the project's own claims (ids C<n>, N<n>); False for a namespaced user claim."""
+        return is_builtin_id(self.id)
 
     @property
     def rule(self) -> str:
@@ -217,39 +223,81 @@ ENGINES: tuple[str, ...] = ("model", "symbolic", "flow", "moments", "train")
 
 REGISTRY: dict[str, Claim] = {}
 
+_BUILTIN_ID = re.compile(r"([CN])(\d+)")
+# A user id is namespaced: two or more dot-separated parts, e.g. "mylab.L1" or "my-lab.rank.R2".
+_USER_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_][A-Za-z0-9_-]*)+")
 
-def _order(claim_id: str) -> tuple[int, int]:
-    m = re.fullmatch(r"([CN])(\d+)", claim_id)
-    if not m:
-        raise ValueError(f"claim id must look like C<n> or N<n>; got {claim_id!r}")
-    return (0 if m[1] == "C" else 1, int(m[2]))
+
+def is_builtin_id(claim_id: str) -> bool:
+    """True for the ids of the project's own claims: C<n> (claims) and N<n> (negative controls)."""
+    return _BUILTIN_ID.fullmatch(claim_id) is not None
+
+
+def _order(claim_id: str) -> tuple[int, int, int, str]:
+    """Sort key: built-ins first (C1…C<n>, then N1…N<n>), then user ids in lexicographic order."""
+    m = _BUILTIN_ID.fullmatch(claim_id)
+    if m:
+        return (0, 0 if m[1] == "C" else 1, int(m[2]), "")
+    if _USER_ID.fullmatch(claim_id):
+        return (1, 0, 0, claim_id)
+    raise ValueError(f"claim id must be C<n> or N<n> (built-in claims) or namespaced like "
+                     f"'mylab.L1' (user claims: letters, digits, _ and -, parts joined by dots); "
+                     f"got {claim_id!r}")
 
 
 def claim(
-    id: str, *, title: str, statement: str, kind: Kind, expected: bool | None = None,
-    defaults: Mapping[str, Any] | None = None, thorough: Mapping[str, Any] | None = None,
-    headline: Iterable[str] = (), engines: Iterable[str] = (), tags: Iterable[str] = (),
+    id: str, *, statement: str, kind: Kind | str, title: str | None = None,
+    expected: bool | None = None, defaults: Mapping[str, Any] | None = None,
+    thorough: Mapping[str, Any] | None = None, headline: Iterable[str] = (),
+    engines: Iterable[str] = (), tags: Iterable[str] = (),
 ) -> Callable[[CheckFn], CheckFn]:
     """Register the decorated `check(rng, **params) -> Outcome` as claim `id`.
 
-    `expected` defaults to True for C-ids and False for N-ids (negative controls); `engines`
-    (a subset of `ENGINES`) are the engines its verdict rests on; `tags` are free labels
-    (e.g. "beyond" for claims outside the paper's theory).
+    Built-in ids are C<n> (expected True) and N<n> (negative controls, expected False); a user
+    claim has a namespaced id such as "mylab.L1" and must say `expected=` (True: must PASS,
+    False: a negative control that must FAIL). `kind` fixes the judging rule (`RULES`);
+    `defaults` are the check's keyword parameters, `thorough` full-size overrides; `title`
+    defaults to the statement; `engines` (a subset of `ENGINES`) are the engines its verdict
+    rests on; `tags` are free labels (e.g. "beyond" for claims outside the paper's theory).
+    Registering an id again from the module that registered it replaces the claim (a reload);
+    from another module it is an error.
     """
     _order(id)
+    builtin = is_builtin_id(id)
+    if expected is None:
+        if not builtin:
+            raise ValueError(f"claim {id}: a user claim must say expected=True (it must PASS) or "
+                             "expected=False (a negative control: it must FAIL)")
+        expected = id.startswith("C")
+    if not isinstance(expected, bool):
+        raise ValueError(f"claim {id}: expected must be True or False; got {expected!r}")
+    try:
+        kind = Kind(kind)
+    except ValueError:
+        raise ValueError(f"claim {id}: kind must be one of {[k.value for k in Kind]}; "
+                         f"got {kind!r}") from None
     engines = tuple(engines)
     unknown = sorted(set(engines) - set(ENGINES))
     if unknown:
         raise ValueError(f"claim {id}: unknown engine(s) {unknown}; engines are {list(ENGINES)}")
+    thorough = dict(thorough or {})
+    defaults = dict(defaults or {})
+    extra = sorted(set(thorough) - set(defaults))
+    if extra:
+        raise ValueError(f"claim {id}: thorough names parameter(s) {extra} missing from defaults")
 
     def deco(fn: CheckFn) -> CheckFn:
-        if id in REGISTRY:
-            raise ValueError(f"claim {id} is registered twice")
+        if not callable(fn):
+            raise ValueError(f"claim {id}: @claim decorates a check function, not {type(fn).__name__}")
+        source = getattr(fn, "__module__", "") or ""
+        old = REGISTRY.get(id)
+        if old is not None and old.source != source:
+            raise ValueError(f"claim {id} is registered twice: by {old.source or '?'} and by "
+                             f"{source or '?'}")
         REGISTRY[id] = Claim(
-            id=id, title=title, statement=statement, kind=kind,
-            expected=id.startswith("C") if expected is None else expected,
-            check=fn, defaults=dict(defaults or {}), thorough=dict(thorough or {}),
-            headline=tuple(headline), engines=engines, tags=tuple(tags),
+            id=id, title=title or statement, statement=statement, kind=kind, expected=expected,
+            check=fn, defaults=defaults, thorough=thorough, headline=tuple(headline),
+            engines=engines, tags=tuple(tags), source=source,
         )
         return fn
 
@@ -257,14 +305,30 @@ def claim(
 
 
 def all_claims() -> list[Claim]:
-    """Every registered claim, C1…C11 then N1…N5."""
+    """Every registered claim: C1…C<n>, N1…N<n>, then user claims sorted by id."""
     return [REGISTRY[i] for i in sorted(REGISTRY, key=_order)]
 
 
+def builtin_claims() -> list[Claim]:
+    """The project's own claims (C<n>, N<n>), in order."""
+    return [c for c in all_claims() if c.builtin]
+
+
+def user_claims() -> list[Claim]:
+    """The registered user claims (namespaced ids), sorted by id."""
+    return [c for c in all_claims() if not c.builtin]
+
+
 def get(claim_id: str) -> Claim:
-    """The claim with this id, or ValueError listing the valid ids."""
-    key = claim_id.strip().upper()
-    if key not in REGISTRY:
-        valid = ", ".join(c.id for c in all_claims())
-        raise ValueError(f"unknown claim id {claim_id!r}; valid ids: {valid}")
-    return REGISTRY[key]
+    """The claim with this id (built-in ids in any case; user ids exactly, or case-insensitively
+    if unique), or ValueError listing the valid ids."""
+    key = claim_id.strip()
+    if key in REGISTRY:
+        return REGISTRY[key]
+    if key.upper() in REGISTRY and is_builtin_id(key.upper()):
+        return REGISTRY[key.upper()]
+    folded = [i for i in REGISTRY if i.casefold() == key.casefold()]
+    if len(folded) == 1:
+        return REGISTRY[folded[0]]
+    valid = ", ".join(c.id for c in all_claims())
+    raise ValueError(f"unknown claim id {claim_id!r}; valid ids: {valid}")
