@@ -32,7 +32,10 @@ TeacherMeasure = tuple[tuple[Fraction, ...], tuple[Fraction, ...]]
 
 def register_profiles() -> None:
     """Register `ci` (derandomized, 25 examples, no deadline) and `dev` (300 examples)."""
-    common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+    # Both inherit hypothesis' own defaults, not the profile loaded now: registering again while
+    # `ci` is loaded must not make `dev` derandomized.
+    common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow],
+              "parent": settings.get_profile("default")}
     settings.register_profile("ci", derandomize=True, max_examples=25, print_blob=True, **common)
     settings.register_profile("dev", max_examples=300, **common)
 
