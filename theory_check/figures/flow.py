@@ -25,8 +25,8 @@ def _positive(tr: Trajectory) -> tuple[np.ndarray, np.ndarray]:
 @figure("F5", title="Conservation of Q along flow and GD", claims=("C2", "C11", "N4"))
 @styled
 def make(ctx: FigureContext) -> FigureOutput:
-    """(a) drift of Q along the exact flow, Taylor at two dps and DOP853, each beside its unit
-    roundoff; (b) drift along GD for each η (log time: it accrues in the fast phase of training);
+    """(a) drift of Q along the exact flow, Taylor at two dps and DOP853, each beside its machine
+    epsilon; (b) drift along GD for each η (log time: it accrues in the fast phase of training);
     (c) GD's drift at T against η with a slope-1 guide (C11: halving η halves the drift)."""
     params = {"d": 3, "k": 4, "scale": 0.5, "teacher_atoms": (0.9, -0.5), "teacher_weights": (1, 1),
               "T": 2.0 if ctx.quick else 10.0, "dps": (20, 40) if ctx.quick else (30, 50),
@@ -56,7 +56,7 @@ def make(ctx: FigureContext) -> FigureOutput:
         floor = min(floor, float(y.min()), unit)
         data[f"{key}_t"], data[f"{key}_drift"] = tr.times, tr.q_drift
     ax.plot([], [], color="0.4", ls=":", lw=1.2,
-            label=r"unit roundoff: $10^{-\mathrm{dps}}$, $2^{-52}$")
+            label=r"machine epsilon: $10^{-\mathrm{dps}}$, $2^{-52}$")
     # Room below the lowest curve for the legend, so that it covers no data.
     ax.set_ylim(floor * 1e-14, 1e-8)
     ax.set_xlabel(r"time $t$")
@@ -64,10 +64,9 @@ def make(ctx: FigureContext) -> FigureOutput:
     ax.set_title("(a) gradient flow, at working precision")
     ax.legend(loc="lower left", ncol=2, fontsize=8)
 
-    gd_cols = [PALETTE[c] for c in (0, 1, 2, 3, 4, 5)]
     for i, (eta, tr) in enumerate(gd):
         t, y = _positive(tr)
-        ax_gd.loglog(t, y, color=gd_cols[i], marker=MARKERS[i], markevery=(i * 0.02, 0.1), ms=4,
+        ax_gd.loglog(t, y, color=PALETTE[i], marker=MARKERS[i], markevery=(i * 0.02, 0.1), ms=4,
                      label=rf"$\eta$ = {num(eta)}")
         data[f"gd_eta{eta:g}_t"], data[f"gd_eta{eta:g}_drift"] = tr.times, tr.q_drift
     ax_gd.set_xlabel(r"time $t = \eta \times$ steps")
