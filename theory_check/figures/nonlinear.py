@@ -39,7 +39,11 @@ def make_f8(ctx: FigureContext) -> FigureOutput:
     """(a) e_q = RMS error at length q / RMS teacher output vs σ, (b) train loss / mean ŷ² vs σ,
     (c) singular values s_i / s_1 of the centred hidden-state matrix, smallest vs largest σ."""
     settings = _settings(ctx.quick)
-    recs = _run(settings, ctx)
+    # The sweep writes records as tasks finish; sort them so that the data file and the run
+    # shown in (c) (first seed) do not depend on which worker finished first.
+    recs = sorted(_run(settings, ctx), key=lambda r: (settings["teachers"].index(
+        next(t for t in settings["teachers"] if t["atoms"] == r["config"]["teacher"]["atoms"])),
+        r["config"]["init_scale"], r["config"]["seed"]))
     fig, (ax_e, ax_l, ax_s) = subplots(1, 3, width=4.2, height=3.6)
     data: dict[str, Any] = {"teacher": [], "init_scale": [], "seed": [], "rel_error_q": [],
                             "train_loss_rel": [], "participation_ratio": [], "status": []}
@@ -47,7 +51,7 @@ def make_f8(ctx: FigureContext) -> FigureOutput:
         mine = [r for r in recs if r["config"]["teacher"]["atoms"] == teacher["atoms"]]
         for r in mine:
             m = r["metrics"]
-            data["teacher"].append(atoms_label(teacher["atoms"]))
+            data["teacher"].append("/".join(f"{a:g}" for a in teacher["atoms"]))
             data["init_scale"].append(r["config"]["init_scale"])
             data["seed"].append(r["seed"])
             data["rel_error_q"].append(m["extrapolation_error_rel"])
