@@ -19,3 +19,9 @@ def test_f5_quick_renders_with_finite_data(tmp_path) -> None:
     assert abs(slope - 1.0) <= 0.1
     # Taylor at the higher dps sits far below DOP853's float64 floor
     assert max(data["taylor_dps40_drift"]) < 1e-30 < max(data["dop853_drift"])
+    # GD is recorded at every step, so panel (b) resolves the fast phase where the drift accrues.
+    for eta in (0.04, 0.02, 0.01):
+        t = np.asarray(data[f"gd_eta{eta:g}_t"], dtype=float)
+        np.testing.assert_allclose(np.diff(t), eta, rtol=1e-9)
+        drift = np.asarray(data[f"gd_eta{eta:g}_drift"], dtype=float)
+        assert drift[0] == 0 and drift[-1] == data["gd_drift_at_T"][data["gd_eta"].index(eta)]

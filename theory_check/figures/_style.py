@@ -29,7 +29,31 @@ RC = {
     "axes.prop_cycle": matplotlib.cycler(color=PALETTE), "lines.linewidth": 1.6,
     "savefig.bbox": "tight", "figure.dpi": 100, "legend.framealpha": 0.85,
     "pdf.fonttype": 42,  # editable text in the PDF
+    # One font family for text and math: mathtext in DejaVu Sans, like the labels around it.
+    "mathtext.fontset": "dejavusans", "axes.formatter.use_mathtext": True,
 }
+
+
+def num(x: float, digits: int = 2) -> str:
+    """A number as mathtext, in the one format of every figure: `digits` significant digits,
+    powers of ten as $10^{n}$, other numbers outside [1, 10) as $m\\times10^{n}$ (1e-3 →
+    $10^{-3}$, 3e-4 → $3\\times10^{-4}$, 0.3 → $3\\times10^{-1}$, 2 → $2$), so that a legend of
+    log-spaced values and the log axis beside it read alike."""
+    x = float(x)
+    if x == 0 or not np.isfinite(x):
+        return f"${x:g}$"
+    sign = "-" if x < 0 else ""
+    mant, exp = f"{abs(x):.{digits - 1}e}".split("e")
+    e, m = int(exp), mant.rstrip("0").rstrip(".")
+    if e == 0:
+        return f"${sign}{m}$"
+    return f"${sign}10^{{{e}}}$" if m == "1" else f"${sign}{m}\\times10^{{{e}}}$"
+
+
+def atoms_label(atoms, hat: bool = True) -> str:
+    """Teacher atoms as mathtext: $\\hat\\lambda = \\{0.9, -0.5\\}$."""
+    body = ", ".join(f"{float(a):g}" for a in atoms)
+    return (r"$\hat\lambda = \{" if hat else r"$\lambda = \{") + body + r"\}$"
 
 
 def subplots(nrows: int = 1, ncols: int = 1, *, width: float = 5.0, height: float = 3.6,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from theory_check.figures import FigureContext, FigureOutput, figure
-from theory_check.figures._style import MARKERS, PALETTE, styled, subplots
+from theory_check.figures._style import MARKERS, PALETTE, atoms_label, num, styled, subplots
 from theory_check.figures._sweeps import sweep_records
 
 # Teachers: one long-memory atom, two atoms, and the "remember forever" atom λ̂ = 1 (the limit).
@@ -32,10 +32,6 @@ def _run(settings: dict[str, Any], ctx: FigureContext) -> list[dict[str, Any]]:
     return sweep_records({"teacher": list(settings["teachers"]), "grid": grid}, ctx, "F8")
 
 
-def _label(atoms: list[float]) -> str:
-    return "λ̂ = {" + ", ".join(f"{a:g}" for a in atoms) + "}"
-
-
 @figure("F8", title="Non-linear (tanh) RNN students: extrapolation and state dimension",
         claims=("C10",))
 @styled
@@ -43,7 +39,11 @@ def make_f8(ctx: FigureContext) -> FigureOutput:
     """(a) e_q = RMS error at length q / RMS teacher output vs σ, (b) train loss / mean ŷ² vs σ,
     (c) singular values s_i / s_1 of the centred hidden-state matrix, smallest vs largest σ."""
     settings = _settings(ctx.quick)
-    recs = _run(settings, ctx)
+    # The sweep writes records as tasks finish; sort them so that the data file and the run
+    # shown in (c) (first seed) do not depend on which worker finished first.
+    recs = sorted(_run(settings, ctx), key=lambda r: (settings["teachers"].index(
+        next(t for t in settings["teachers"] if t["atoms"] == r["config"]["teacher"]["atoms"])),
+        r["config"]["init_scale"], r["config"]["seed"]))
     fig, (ax_e, ax_l, ax_s) = subplots(1, 3, width=4.2, height=3.6)
     data: dict[str, Any] = {"teacher": [], "init_scale": [], "seed": [], "rel_error_q": [],
                             "train_loss_rel": [], "participation_ratio": [], "status": []}
@@ -51,7 +51,7 @@ def make_f8(ctx: FigureContext) -> FigureOutput:
         mine = [r for r in recs if r["config"]["teacher"]["atoms"] == teacher["atoms"]]
         for r in mine:
             m = r["metrics"]
-            data["teacher"].append(_label(teacher["atoms"]))
+            data["teacher"].append("/".join(f"{a:g}" for a in teacher["atoms"]))
             data["init_scale"].append(r["config"]["init_scale"])
             data["seed"].append(r["seed"])
             data["rel_error_q"].append(m["extrapolation_error_rel"])
@@ -68,11 +68,14 @@ def make_f8(ctx: FigureContext) -> FigureOutput:
             limit = teacher["atoms"] == [1.0]
             ax.errorbar(sig, med, yerr=[lo, hi], color=PALETTE[i], marker=MARKERS[i], capsize=2,
                         linestyle="--" if limit else "-",
-                        label=_label(teacher["atoms"]) + (" (limit)" if limit else ""))
-    ax_e.set(xscale="log", yscale="log", xlabel="init scale σ (entries N(0, σ²/d))",
-             ylabel="relative error at length q", title=f"(a) extrapolation, q = 100 ≫ k = {settings['k']}")
-    ax_l.set(xscale="log", yscale="log", xlabel="init scale σ", ylabel="train loss / mean ŷ²",
-             title=f"(b) fit at the training length k = {settings['k']}")
+                        label=atoms_label(teacher["atoms"]) + (" (limit)" if limit else ""))
+    sigma_axis = r"init scale $\sigma$ (entries $\mathcal{N}(0, \sigma^2/d)$)"
+    ax_e.set(xscale="log", yscale="log", xlabel=sigma_axis,
+             ylabel=r"relative RMS output error $e_q$",
+             title=rf"(a) extrapolation, $q = 100 \gg k = {settings['k']}$")
+    ax_l.set(xscale="log", yscale="log", xlabel=sigma_axis,
+             ylabel=r"train loss / mean $\hat y^2$",
+             title=rf"(b) fit at the training length $k = {settings['k']}$")
     ax_e.legend(loc="best")
     # (c) spectra for the first teacher, smallest and largest σ, first seed.
     first = settings["teachers"][0]["atoms"]
@@ -85,10 +88,13 @@ def make_f8(ctx: FigureContext) -> FigureOutput:
         spectra[f"sv_rel_sigma_{s:g}"] = rel
         pr = rec["metrics"]["participation_ratio"]
         ax_s.semilogy(np.arange(1, rel.size + 1), np.maximum(rel, 1e-16), color=PALETTE[j],
-                      marker=MARKERS[j], markersize=3, label=f"σ = {s:g} (PR = {pr:.2f})")
-    ax_s.set(xlabel="index i", ylabel="s_i / s_1 of hidden states",
-             title=f"(c) hidden-state spectrum, d = {settings['d']}")
-    ax_s.legend(loc="lower left", title=_label(first))
+                      marker=MARKERS[j], markersize=3,
+                      label=r"$\sigma$ = " + num(s) + rf": $\mathrm{{PR}} = {pr:.2f}$")
+    ax_s.set(xlabel=r"index $i$", ylabel=r"$s_i / s_1$ of the centred hidden states",
+             title=f"(c) hidden-state spectrum, $d = {settings['d']}$")
+    # PR is the engine's participation ratio, a scale-free count of the directions used.
+    ax_s.legend(loc="center right", title_fontsize=9, title=f"teacher {atoms_label(first)}; "
+                r"participation" "\n" r"ratio $\mathrm{PR} = (\Sigma_i\, s_i^2)^2 / \Sigma_i\, s_i^4$")
     data.update(spectra)
     params = {k: v for k, v in settings.items() if k != "teachers"}
     params["teachers"] = [t["atoms"] for t in settings["teachers"]]

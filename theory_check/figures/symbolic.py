@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.lines import Line2D
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from theory_check.figures import FigureContext, FigureOutput, figure
@@ -26,13 +27,15 @@ def make_f9(ctx: FigureContext) -> FigureOutput:
             [("diagonal", d, k) for d in diag_d for k in ks]
     rows = census(cases, seed=ctx.seed)
     fig, axes = subplots(1, 2, width=4.6, height=4.2)
-    for ax, param, ds in ((axes[0], "full", full_d), (axes[1], "diagonal", diag_d)):
+    for ax, param, ds, tag in ((axes[0], "full", full_d, "a"), (axes[1], "diagonal", diag_d, "b")):
         grid = np.linspace(min(ds), max(ds), 200)
         law = grid * (grid + 1) / 2 if param == "full" else grid
         dim = grid**2 + 2 * grid if param == "full" else 3 * grid
-        ax.plot(grid, law, color="black", ls="--", lw=1.2,
-                label="d(d+1)/2 (entries of Q)" if param == "full" else "d  (b_i² - c_i²)")
-        ax.plot(grid, dim - 1, color="0.55", ls=":", lw=1.2, label="D - 1")
+        # Distinct styles: the merged legend below names both law curves side by side.
+        ax.plot(grid, law, color="black", ls="--" if param == "full" else "-.", lw=1.2,
+                label=(r"$d(d+1)/2$ (entries of $Q$), full" if param == "full"
+                       else r"$d$ ($b_i^2 - c_i^2$), diagonal"))
+        ax.plot(grid, dim - 1, color="0.55", ls=":", lw=1.4, label=r"$D - 1$ (one field, $k = 1$)")
         for i, k in enumerate(ks):
             sel = [r for r in rows if r.param == param and r.k == k]
             # k = 1 sits on its curve; k ≥ 2 coincide, so they are spread slightly in d.
@@ -41,7 +44,7 @@ def make_f9(ctx: FigureContext) -> FigureOutput:
             y = np.array([r.n_laws for r in sel])
             cert = np.array([r.certified for r in sel])
             col, mk = PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)]
-            ax.scatter(x[cert], y[cert], color=col, marker=mk, s=28, zorder=3, label=f"k = {k}")
+            ax.scatter(x[cert], y[cert], color=col, marker=mk, s=28, zorder=3, label=f"$k = {k}$")
             if (~cert).any():
                 ax.scatter(x[~cert], y[~cert], facecolors="none", edgecolors=col, marker=mk, s=28,
                            zorder=3)
@@ -50,16 +53,19 @@ def make_f9(ctx: FigureContext) -> FigureOutput:
         ax.yaxis.set_major_formatter(ScalarFormatter())
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xticks(list(ds))
-        ax.set_xlabel("state dimension d")
-        ax.set_title(f"{param}: D = " + ("d² + 2d" if param == "full" else "3d"))
-    axes[0].set_ylabel("independent laws  D - dim Lie{∇g_j}")
+        ax.set_xlabel(r"state dimension $d$")
+        ax.set_title(f"({tag}) {param} $A$: " + ("$D = d^2 + 2d$" if param == "full" else "$D = 3d$"))
+    axes[0].set_ylabel(r"independent laws $D - \dim\,\mathrm{Lie}\{\nabla g_j\}$")
     handles, labels = [], []
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, loc="outside lower center", ncol=5, fontsize=8)
+    # Curves first (both law curves side by side), then one marker per k.
+    order = sorted(range(len(labels)), key=lambda i: not isinstance(handles[i], Line2D))
+    fig.legend([handles[i] for i in order], [labels[i] for i in order],
+               loc="outside lower center", ncol=5)
     n_ok = sum(r.agrees for r in rows)
     fig.suptitle(f"Conservation-law census (exact ranks; {n_ok}/{len(rows)} certified = prediction)",
                  fontsize=11)
