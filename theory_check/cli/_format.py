@@ -24,7 +24,9 @@ def fmt(v: Any, digits: int = DIGITS) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, Fraction):
-        return str(v) if v.denominator < 10**6 else _float(float(v), digits)
+        # Small exact fractions as they are (1/3); large ones like 10^8/1 as 1e+08.
+        small = v.denominator < 10**6 and abs(v.numerator) < 10**6
+        return str(v) if small else _float(float(v), digits)
     if isinstance(v, float):
         return _float(v, digits)
     if isinstance(v, complex):
