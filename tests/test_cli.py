@@ -152,6 +152,7 @@ def test_verify_json_dash_prints_only_json(capsys) -> None:
          "--init-scale must be a finite number in [0, inf); got -1"),
         (["train", "--teacher-atoms", "0.5", "--lr", "nan"], "--lr must be a finite number in (0, inf)"),
         (["integrate", "--dps", "4"], "--dps must be an integer in [5, 200]; got 4"),
+        (["train", "--teacher-atoms", "0.5", "--seed", "3"], "unrecognized arguments: --seed 3"),
         (["frobnicate"], "invalid choice"),
         ([], "required"),
     ],
@@ -371,3 +372,19 @@ def test_readme_api_example_runs_and_prints_what_it_says(capsys) -> None:
     out = capsys.readouterr().out.splitlines()
     assert out[:2] == shown[:2]  # the two students, exactly as the README shows them
     assert out[2].startswith("PASS ")
+
+
+def test_table_numbers_have_significant_digits_and_no_numpy_reprs() -> None:
+    from fractions import Fraction
+
+    import mpmath
+    import numpy as np
+
+    from theory_check.cli._format import fmt
+
+    assert fmt([np.float64(0.1234567), np.int64(3), 2.0]) == "[0.123, 3, 2]"
+    assert fmt(np.array([1e-20, 2.5])) == "[1e-20, 2.5]"
+    assert fmt(Fraction(1, 3)) == "1/3" and fmt(Fraction(10**8)) == "1e+08"
+    assert fmt(mpmath.mpf("1.23456")) == "1.23" and fmt(float("nan")) == "nan"
+    assert fmt(np.bool_(True)) == "true" and fmt(None) == "–" and fmt(1 - 2j) == "1-2i"
+    assert fmt(list(range(10))) == "[0, 1, 2, 3, 4, 5, … (10 in all)]"

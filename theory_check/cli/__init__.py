@@ -56,6 +56,8 @@ class Parser(argparse.ArgumentParser):
     word like "-1,3/10" as a value (a list of numbers), not as an option."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No prefix matching: `train --seed 3` must not silently mean `--seeds 3` (3 students).
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = NEGATIVE_NUMBER_LIST
 
