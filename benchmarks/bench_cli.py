@@ -20,8 +20,8 @@ import time
 from _harness import report
 
 REPEATS = 9
-CASES: tuple[tuple[str, ...], ...] = (("--help",), ("--version",), ("list",), ("verify", "--seed", "x"),
-                                      ("train", "--help"))
+CASES: tuple[tuple[str, ...], ...] = (
+    ("--help",), ("--version",), ("list",), ("verify", "--seed", "x"), ("train", "--help"))
 OLD_IMPORTS = ("import theory_check.claims, theory_check.figures, theory_check.flow, "
                "theory_check.model, theory_check.notes, rich.console, rich.progress, rich.table")
 RUN = "import sys; from theory_check.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass"
@@ -47,7 +47,7 @@ def main() -> None:
     rows = []
     for args in CASES:
         samples: dict[str, list[tuple[float, float]]] = {"ours": [], "old": []}
-        for name, make in variants.items():
+        for make in variants.values():
             _timed(make(args))  # warm-up (file cache, .pyc)
         for _ in range(REPEATS):
             for name, make in variants.items():  # interleaved: load changes hit both alike

@@ -44,8 +44,6 @@ MODULES: tuple[str, ...] = tuple(dict.fromkeys(m for m, _ in COMMANDS.values()))
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?:/\d+)?"
 NEGATIVE_NUMBER_LIST = re.compile(rf"^-{_NUMBER}(?:\s*,\s*[-+]?{_NUMBER})*,?$")
 
-JSON_HELP = "write the JSON to FILE; `--json` alone or `--json -` prints it to stdout instead of the table"
-
 
 class UsageError(Exception):
     """A bad command line: reported in one line with exit code 2."""
@@ -88,9 +86,9 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
                     "theory of low-dimensional state spaces learned by overparameterized "
                     "RNNs: claims C1–C11 and negative controls N1–N5 of THEORY.md.",
                     epilog="Lists of numbers may start with a minus (--atoms -1,3/10). "
-                    "--json [FILE] is the same in every command: JSON to FILE, or to stdout with "
-                    "`-` or no value. Exit codes: 0 success, 1 a result not as expected (or a "
-                    "failed run), 2 bad input, 130 interrupted.")
+                    "`--json` prints JSON to stdout instead of the table; `--json FILE` (verify, "
+                    "integrate, train, sweep summarize) writes it to FILE. Exit codes: 0 success, "
+                    "1 a result not as expected (or a failed run), 2 bad input, 130 interrupted.")
     parser.add_argument("--version", action="version", version=f"theory-check {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
