@@ -24,7 +24,8 @@ CASES: tuple[tuple[str, ...], ...] = (
     ("--help",), ("--version",), ("list",), ("verify", "--seed", "x"), ("train", "--help"))
 OLD_IMPORTS = ("import theory_check.claims, theory_check.figures, theory_check.flow, "
                "theory_check.model, theory_check.notes, rich.console, rich.progress, rich.table")
-RUN = "import sys; from theory_check.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass"
+RUN = ("import sys; from theory_check.cli import main\n"
+       "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass")
 
 
 def _timed(cmd: list[str]) -> tuple[float, float]:
