@@ -48,6 +48,14 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module("theory_check.model"), name)
         globals()[name] = value  # later look-ups skip this function
         return value
+    if not name.startswith("_"):
+        # `import theory_check; theory_check.model.…` worked when this module imported model
+        # eagerly: resolve sub-modules on first use too.
+        try:
+            return importlib.import_module(f"theory_check.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"theory_check.{name}":
+                raise
     raise AttributeError(f"module 'theory_check' has no attribute {name!r}")
 
 

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "integrate": ("integrate", "integrate the gradient flow of L_k (Taylor, odefun, DOP853, GD)"),
     "train": ("train", "train students by GD and print their metrics"),
     "sweep": ("sweep", "run a resumable grid of training tasks; summarize or plot its results"),
+    "selftest": ("selftest", "sabotage each engine; every claim resting on it must notice"),
 }
 MODULES: tuple[str, ...] = tuple(dict.fromkeys(m for m, _ in COMMANDS.values()))
 
@@ -98,13 +99,24 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
         cmd = _command(argv)
         wanted = {COMMANDS[cmd][0]} if cmd in COMMANDS else set()
     for module in MODULES:
-        if module in wanted:
-            importlib.import_module(f"theory_check.cli._{module}").register(sub)
-        else:
-            for name, (mod, text) in COMMANDS.items():
-                if mod == module:
-                    sub.add_parser(name, help=text, add_help=False)
+        mod = _module(module) if module in wanted else None
+        if mod is not None:
+            mod.register(sub)
+            continue
+        for name, (owner, text) in COMMANDS.items():
+            if owner == module:
+                sub.add_parser(name, help=text, add_help=False)
     return parser
+
+
+def _module(name: str) -> Any:
+    """The command module `theory_check.cli._<name>`, or None if this installation lacks it."""
+    try:
+        return importlib.import_module(f"theory_check.cli._{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"theory_check.cli._{name}":
+            raise
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -113,7 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cmd = _command(argv)
         if cmd in COMMANDS:
-            mod = importlib.import_module(f"theory_check.cli._{COMMANDS[cmd][0]}")
+            mod = _module(COMMANDS[cmd][0])
+            if mod is None:
+                raise UsageError(f"the {cmd} command is not available in this installation")
             argv = getattr(mod, "rewrite_argv", lambda a: a)(argv)
         args = build_parser(argv).parse_args(argv)
         return int(args.func(args))
