@@ -168,6 +168,24 @@ def check_atoms(name: str, atoms: Sequence[float]) -> list[float]:
     return [float(a) for a in atoms]
 
 
+def parse_teacher(atoms_text: str, weights_text: str | None, *, atoms_option: str = "--teacher-atoms",
+                  weights_option: str = "--teacher-weights") -> tuple[list[float], list[float] | None]:
+    """Teacher atoms and weights from the command line, checked as `balanced_teacher` would but
+    with errors naming the options: atoms distinct and in [-1, 1], one weight > 0 per atom."""
+    atoms = check_atoms(atoms_option, parse_floats(atoms_option, atoms_text))
+    if len(set(atoms)) != len(atoms):
+        raise UsageError(f"{atoms_option} must be pairwise distinct; got {atoms_text!r}")
+    if weights_text is None:
+        return atoms, None
+    weights = parse_floats(weights_option, weights_text)
+    if len(weights) != len(atoms):
+        raise UsageError(f"{weights_option} must have one weight per atom ({len(atoms)}); "
+                         f"got {len(weights)}")
+    if not all(0.0 < w < float("inf") for w in weights):
+        raise UsageError(f"{weights_option} must be finite numbers > 0; got {weights_text!r}")
+    return atoms, weights
+
+
 def int_type(option: str, *, minimum: int | None = None, maximum: int | None = None
              ) -> Callable[[str], int]:
     """An argparse `type` for an integer option; its error names the option as typed."""

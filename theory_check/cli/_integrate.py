@@ -10,11 +10,10 @@ from typing import Any
 
 from theory_check.cli import (
     add_json_option,
-    check_atoms,
     check_json_target,
     float_type,
     int_type,
-    parse_floats,
+    parse_teacher,
     write_json,
 )
 
@@ -82,9 +81,7 @@ def _time_ticks(tracker: Any) -> Iterator[None]:
 
 def cmd_integrate(args: argparse.Namespace) -> int:
     check_json_target(args.json)
-    atoms = check_atoms("--teacher-atoms", parse_floats("--teacher-atoms", args.teacher_atoms))
-    weights = (None if args.teacher_weights is None
-               else parse_floats("--teacher-weights", args.teacher_weights))
+    atoms, weights = parse_teacher(args.teacher_atoms, args.teacher_weights)
     from theory_check.cli._format import fmt
     from theory_check.cli._progress import progress, time_reached
     from theory_check.flow import integrate

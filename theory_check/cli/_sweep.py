@@ -11,11 +11,11 @@ from typing import Any
 from theory_check.cli import (
     UsageError,
     add_json_option,
-    check_atoms,
     check_json_target,
     float_type,
     int_type,
     parse_floats,
+    parse_teacher,
     write_json,
 )
 
@@ -121,10 +121,8 @@ def build_config(args: argparse.Namespace):
         raw = tomllib.loads(text)
         raw.setdefault("grid", {})
     if args.teacher_atoms is not None:
-        atoms = check_atoms("--teacher-atoms", parse_floats("--teacher-atoms", args.teacher_atoms))
-        raw["teacher"] = {"atoms": atoms}
-        if args.teacher_weights is not None:
-            raw["teacher"]["weights"] = parse_floats("--teacher-weights", args.teacher_weights)
+        atoms, weights = parse_teacher(args.teacher_atoms, args.teacher_weights)
+        raw["teacher"] = {"atoms": atoms} if weights is None else {"atoms": atoms, "weights": weights}
     elif args.teacher_weights is not None:
         raise UsageError("--teacher-weights needs --teacher-atoms")
     if "teacher" not in raw:

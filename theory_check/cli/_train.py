@@ -9,11 +9,10 @@ from typing import Any
 from theory_check.cli import (
     UsageError,
     add_json_option,
-    check_atoms,
     check_json_target,
     float_type,
     int_type,
-    parse_floats,
+    parse_teacher,
     write_json,
 )
 
@@ -96,9 +95,7 @@ def train_students(args: argparse.Namespace, progress=None) -> list[dict[str, An
     """Run the trainer the arguments name; return one JSON object per student.
 
     `progress(step, n_active)` is passed to the trainer (about 100 calls per run)."""
-    atoms = check_atoms("--teacher-atoms", parse_floats("--teacher-atoms", args.teacher_atoms))
-    weights = None if args.teacher_weights is None else parse_floats("--teacher-weights",
-                                                                      args.teacher_weights)
+    atoms, weights = parse_teacher(args.teacher_atoms, args.teacher_weights)
     d = _resolved(args, "d")
     if d < len(atoms):
         raise UsageError(f"--d must be >= the teacher dimension {len(atoms)} (overparameterized); "
