@@ -4,6 +4,7 @@ then `sweep summarize RESULTS.jsonl` (a table per grid cell) and `sweep plot RES
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -134,12 +135,13 @@ def build_config(args: argparse.Namespace):
     try:
         return sweep.parse_config(raw, text=text, source=str(args.config or "command line"))
     except ValueError as exc:
-        # "command line: grid key 'init_scale': ..." → name the flag as typed.
-        msg = str(exc)
-        for flag, (key, _) in _AXES.items():
-            if getattr(args, f"axis_{key}") is not None and f"grid key {key!r}" in msg:
-                msg = msg.replace(f"grid key {key!r}", flag)
-        raise ValueError(msg) from None
+        # "command line: grid key 'init_scale': init_scale must be …" → "--init-scale must be …"
+        # when the value came from that flag.
+        m = re.fullmatch(r".*?: grid key '(\w+)'(?: \(line \d+\))?: \1 (.*)", str(exc), flags=re.S)
+        flags = {key: flag for flag, (key, _) in _AXES.items() if getattr(args, f"axis_{key}") is not None}
+        if m and m[1] in flags:
+            raise UsageError(f"{flags[m[1]]} {m[2]}") from None
+        raise
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
