@@ -219,8 +219,15 @@ def cmd_notes(args: argparse.Namespace) -> int:
         wanted = {claims.get(i).id for i in args.ids} if args.ids else None
         results = [r for r in data if wanted is None or r["id"] in wanted]
     else:
-        results = list(claims.iter_verify(args.ids or None, thorough=args.thorough,
-                                          seed=args.seed))
+        from theory_check.cli._progress import count, progress
+
+        selected = [claims.get(i) for i in args.ids] if args.ids else claims.all_claims()
+        results = []
+        with progress("notes", len(selected), show=count("claims")) as bar:
+            for c in selected:
+                bar.update(note=f"verifying {c.id}")
+                results.append(c.verify(thorough=args.thorough, seed=args.seed))
+                bar.advance()
     changed = notes.update_notes(results, args.proofs)
     print(f"updated {len(changed)} of {len(results)} notes in {args.proofs}")
     index = args.proofs / "README.md"

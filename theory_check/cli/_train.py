@@ -31,8 +31,9 @@ Status of each student:
   converged  the training loss reached --loss-tol (default 1e-12) and training stopped;
   max_steps  --steps GD steps were taken without reaching --loss-tol: the metrics are those
              of the last step (the loss column says how far it got); raise --steps or --lr;
-  diverged   the loss became non-finite or grew by 1e8 over its start: lower --lr (or
-             --init-scale); metrics after divergence are empty.
+  diverged   the loss became non-finite or exploded (linear: 1e8 × max(its start, Σŵ², 1);
+             tanh: above 1e12): lower --lr (or --init-scale); metrics after
+             divergence are empty (linear) or "nan" (tanh).
 
 Columns: train_loss is L_k = Σ_{j<k} (g_j - ŵ_j)² (linear; tanh: mean squared error on the
 training sequences); extrapolation_error_rel is E_q/|ŵ_0| with E_q = max_{j<q} |g_j - ŵ_j|
