@@ -38,7 +38,11 @@ def test_list_shows_every_registered_claim(capsys) -> None:
     ids = [c.id for c in claims.all_claims()]
     assert len(ids) >= 16
     for c in claims.all_claims():
-        assert re.search(rf"│ {c.id}\s+│ {re.escape(c.title.split()[0])}", out), c.id
+        verdict = "PASS" if c.expected else "FAIL"
+        head = rf"^{c.id}\s+{c.kind}\s+expected {verdict}\s+{re.escape(c.title)}$"
+        assert re.search(head, out, flags=re.M), c.id
+        assert " ".join(c.statement.split()) in " ".join(out.split())
+    assert out.strip().splitlines()[-1].startswith(f"{len(ids)} claims")
 
 
 def test_the_static_claim_index_equals_the_live_registry() -> None:

@@ -96,16 +96,20 @@ def cmd_list(args: argparse.Namespace) -> int:
         from theory_check._claim_index import CLAIMS
 
         rows = list(CLAIMS)
-    from rich.console import Console
-    from rich.table import Table
+    # Plain text, not rich: `list` is meant to be instant (rich costs ~0.1 s to import).
+    import shutil
+    import textwrap
 
-    table = Table(title="theory-check claims")
-    for col in ("id", "title", "kind", "expected", "statement"):
-        table.add_column(col)
+    width = max(shutil.get_terminal_size((100, 24)).columns, 60)
+    id_w = max(len(r["id"]) for r in rows)
+    kind_w = max(len(r["kind"]) for r in rows)
+    indent = " " * (id_w + 2)
     for r in rows:
-        table.add_row(r["id"], r["title"], r["kind"], "PASS" if r["expected"] else "FAIL (control)",
-                      r["statement"])
-    Console().print(table)
+        expected = "PASS" if r["expected"] else "FAIL"  # N-ids are negative controls
+        print(f"{r['id']:<{id_w}}  {r['kind']:<{kind_w}}  expected {expected}  {r['title']}")
+        print(textwrap.fill(r["statement"], width, initial_indent=indent, subsequent_indent=indent))
+    print(f"{len(rows)} claims: C-claims must PASS, negative controls (N) must FAIL; "
+          "`theory-check verify [ID ...]` checks them")
     return 0
 
 

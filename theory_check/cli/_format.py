@@ -60,3 +60,4 @@ def _complex(v: complex, digits: int) -> str:
         return _float(v.real, digits)
     sign = "-" if v.imag < 0 else "+"
     return f"{_float(v.real, digits)}{sign}{_float(abs(v.imag), digits)}i"
+
