@@ -19,7 +19,7 @@ import time
 
 from _harness import report
 
-REPEATS = 9
+REPEATS = 5
 CASES: tuple[tuple[str, ...], ...] = (
     ("--help",), ("--version",), ("list",), ("verify", "--seed", "x"), ("train", "--help"))
 OLD_IMPORTS = ("import theory_check.claims, theory_check.figures, theory_check.flow, "

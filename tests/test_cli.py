@@ -396,3 +396,28 @@ def test_table_numbers_have_significant_digits_and_no_numpy_reprs() -> None:
     assert fmt(mpmath.mpf("1.23456")) == "1.23" and fmt(float("nan")) == "nan"
     assert fmt(np.bool_(True)) == "true" and fmt(None) == "–" and fmt(1 - 2j) == "1-2i"
     assert fmt(list(range(10))) == "[0, 1, 2, 3, 4, 5, … (10 in all)]"
+
+
+def test_verify_claims_and_only_user_call_the_load_api(monkeypatch, capsys) -> None:
+    # The CLI's side only: a stand-in for theory_check.claims.load (its own tests live with it).
+    from theory_check import claims
+    from theory_check.claims import REGISTRY, Kind, Outcome, Status, claim
+
+    seen = []
+
+    def load(spec):
+        seen.append(spec)
+
+        @claim("C97", title="user claim", statement="1 = 1", kind=Kind.EQUALITY)
+        def _mine(rng):
+            return Outcome(Status.PASS, "1 = 1 exactly", {"x": 1})
+
+        return [REGISTRY["C97"]]
+
+    monkeypatch.setattr(claims, "load", load, raising=False)
+    try:
+        assert main(["verify", "--claims", "my_claims.py", "--only-user", "--json", "-"]) == 0
+        assert seen == ["my_claims.py"]
+        assert [d["id"] for d in json.loads(capsys.readouterr().out)] == ["C97"]
+    finally:
+        REGISTRY.pop("C97", None)
