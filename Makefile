@@ -30,8 +30,13 @@ verify-thorough: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# pytest-xdist drops "N deselected" from its summary line, so the slow tests are counted
+# separately (a collection only, a few seconds) and reported after the run.
 test: $(STAMP) lint
 	HYPOTHESIS_PROFILE=ci MPLBACKEND=Agg $(BIN)/python -m pytest -q -n $(JOBS) -m "not slow"
+	@n=$$(HYPOTHESIS_PROFILE=ci MPLBACKEND=Agg $(BIN)/python -m pytest --collect-only -q -m slow -n 0 \
+	      -p no:randomly 2>/dev/null | sed -n 's|^\([0-9]*\)/[0-9]* tests collected.*|\1|p'); \
+	  echo "make test: $${n:-?} slow tests deselected (run them with make test-all)"
 
 test-all: $(STAMP) lint
 	HYPOTHESIS_PROFILE=ci MPLBACKEND=Agg $(BIN)/python -m pytest -q -n $(JOBS)

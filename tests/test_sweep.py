@@ -263,9 +263,11 @@ def test_train_cli_tanh_prints_one_json_object_per_student(capsys) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--init-scale", "-1"], "init_scale must be"),
-        (["--k", "0"], "k must be"),
-        (["--steps", "-5"], "steps must be"),
+        (["--init-scale", "-1"], "--init-scale must be a finite number in [0, inf); got -1"),
+        (["--k", "0"], "--k must be an integer >= 1; got 0"),
+        (["--steps", "-5"], "--steps must be an integer >= 0; got -5"),
+        (["--teacher-atoms", "-1.5"], "--teacher-atoms must lie in [-1, 1]"),
+        (["--bias", "--model", "linear"], "--n-train and --bias apply to --model tanh only"),
         (["--teacher-atoms", "0.9,x"], "--teacher-atoms must be comma-separated numbers"),
         (["--param", "diagonal"], "--param applies to the linear model only"),
         (["--d", "1", "--teacher-atoms", "0.9,0.5"], "--d must be >= the teacher dimension 2"),
@@ -309,3 +311,112 @@ def test_an_existing_dask_scheduler_is_used_by_address(tmp_path) -> None:
         assert address.startswith("tcp://")
         s = run_sweep(cfg, tmp_path / "r.jsonl", scheduler=address, timeout=5.0)
     assert (s.completed, s.failed, s.scheduler) == (4, (), address)
+
+
+# ------------------------------------------------------------------ teachers, flags, summaries
+
+def test_a_teacher_atom_outside_the_unit_interval_is_refused_with_its_line(tmp_path) -> None:
+    path = _write(tmp_path, TOML.replace("atoms = [0.9, -0.5]", "atoms = [0.9, -1.5]"))
+    with pytest.raises(ValueError, match=r"teacher key 'atoms' \(line 2\) must lie in \[-1, 1\].*-1.5"):
+        load_config(path)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "r.jsonl")]) == 2
+
+
+def test_a_bad_grid_flag_is_named_as_typed(tmp_path, capsys) -> None:
+    argv = ["sweep", "--teacher-atoms", "0.8", "--init-scale", "-1e-3,1e-3", "--out",
+            str(tmp_path / "r.jsonl")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "theory-check: error: --init-scale must be a finite number in [0.0, inf]; got -0.001"
+    assert main([*argv[:3], "--seed", "-1,0", *argv[5:]]) == 2
+    assert capsys.readouterr().err.strip().endswith("--seed must be an integer >= 0; got -1")
+
+
+def test_sweep_run_is_the_default_action(tmp_path) -> None:
+    out = tmp_path / "r.jsonl"
+    config = _write(tmp_path, TINY_TANH)
+    assert main(["sweep", "run", str(config), "--out", str(out), "--workers", "1"]) == 0
+    assert main(["sweep", str(config), "--out", str(out), "--workers", "1"]) == 0  # resumes: nothing to do
+    assert len(_lines(out)) == 4
+
+
+def _fake(out: Path, rows: list[tuple[float, int, str, object, object]]) -> Path:
+    """A results file: (init_scale, seed, status, E_rel, effective_dim) per task, two k values."""
+    with out.open("w") as fh:
+        for sigma, seed, status, err, dim in rows:
+            for k in (5, 7):
+                rec = {"sweep": "f" * 16, "key": f"{sigma}-{seed}-{k}",
+                       "config": {"teacher": {"atoms": [0.9], "weights": [1.0]}, "model": "linear",
+                                  "d": 20, "k": k, "init_scale": sigma, "seed": seed},
+                       "seed": seed,
+                       "metrics": {"status": status, "extrapolation_error_rel": err,
+                                   "extrapolation_error": err if err is None else 2 * err,
+                                   "effective_dim": dim, "train_loss": 1e-13}}
+                fh.write(json.dumps(rec) + "\n")
+    return out
+
+
+def test_summarize_gives_medians_and_status_counts_per_cell(tmp_path, capsys) -> None:
+    from theory_check.sweep import summarize_results
+
+    path = _fake(tmp_path / "r.jsonl", [
+        (1e-3, 0, "converged", 1e-6, 1), (1e-3, 1, "converged", 3e-6, 1), (1e-3, 2, "max_steps", 2e-6, 3),
+        (1.0, 0, "diverged", None, None), (1.0, 1, "converged", 10.0, 17), (1.0, 2, "converged", "nan", 5),
+    ])
+    cells = summarize_results(path)
+    assert len(cells) == 4  # init_scale × k; d, model and the teacher do not vary
+    by = {(c.cell["init_scale"], c.cell["k"]): c for c in cells}
+    assert set(by) == {(1e-3, 5), (1e-3, 7), (1.0, 5), (1.0, 7)}
+    small, large = by[(1e-3, 5)], by[(1.0, 7)]
+    assert small.n == 3 and small.statuses == {"converged": 2, "max_steps": 1}
+    assert small.medians["extrapolation_error_rel"] == 2e-6 and small.medians["effective_dim"] == 1
+    # diverged (None) and "nan" have no value: the median is over the one finite seed
+    assert large.statuses == {"converged": 2, "diverged": 1}
+    assert large.medians["extrapolation_error_rel"] == 10.0 and large.medians["effective_dim"] == 11
+    assert main(["sweep", "summarize", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [d["n"] for d in data] == [c.n for c in cells]
+    assert main(["sweep", "summarize", str(path)]) == 0
+    table = " ".join(capsys.readouterr().out.split())
+    assert "4 cells" in table and "2e-06" in table and "converged" in table
+
+
+def test_summarize_refuses_a_file_that_is_not_a_results_file(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"not": "a result"}\n{"x": 1}\n')
+    assert main(["sweep", "summarize", str(bad)]) == 2
+    assert "line 1 is not a sweep result line" in capsys.readouterr().err
+    assert main(["sweep", "summarize", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def test_plot_draws_one_median_line_per_cell_against_the_init_scale(tmp_path, monkeypatch) -> None:
+    import matplotlib.pyplot as plt
+
+    from theory_check.sweep import plot_results
+
+    path = _fake(tmp_path / "r.jsonl", [(s, seed, "converged", s * (seed + 1), 2)
+                                        for s in (1e-3, 1e-2, 1e-1) for seed in (0, 1, 2)])
+    drawn = {}
+    real_savefig = plt.Figure.savefig
+
+    def spy(fig, fname, **kw):
+        drawn["lines"] = [(ln.get_label(), list(ln.get_xdata()), list(ln.get_ydata()))
+                          for ln in fig.axes[0].get_lines()]
+        return real_savefig(fig, fname, **kw)
+
+    monkeypatch.setattr(plt.Figure, "savefig", spy)
+    out = plot_results(path, tmp_path / "f.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(label for label, _, _ in drawn["lines"]) == ["k=5", "k=7"]
+    for _, x, y in drawn["lines"]:
+        assert x == [1e-3, 1e-2, 1e-1] and y == pytest.approx([2e-3, 2e-2, 2e-1])  # medians over seeds
+    assert main(["sweep", "plot", str(path), "--out", str(tmp_path / "g.pdf")]) == 0
+    assert (tmp_path / "g.pdf").read_bytes()[:4] == b"%PDF"
+    assert main(["sweep", "plot", str(path), "--out", str(tmp_path / "g.txt")]) == 2
+
+
+def test_the_example_sweep_config_is_valid() -> None:
+    cfg = load_config(Path(__file__).parent / "examples" / "sweep.toml")
+    tasks = cfg.tasks()
+    assert len(tasks) == 12
+    assert {t.config["init_scale"] for t in tasks} == {1e-3, 1e-2, 1e-1, 1.0}

@@ -43,6 +43,7 @@ from theory_check._validate import check_choice, check_int, check_real
 
 __all__ = [
     "GRID_KEYS",
+    "CellSummary",
     "SweepConfig",
     "SweepSummary",
     "Task",
@@ -51,8 +52,11 @@ __all__ = [
     "load_config",
     "open_executor",
     "parse_config",
+    "plot_results",
+    "read_results",
     "run_sweep",
     "run_task",
+    "summarize_results",
 ]
 
 # Keys a grid may hold, with their defaults (None: the trainer's own default).
@@ -194,6 +198,11 @@ def _teacher(t: Any, text: str, source: str) -> dict[str, Any]:
         raise ValueError(f"{source}: teacher key 'atoms'{_line_of(text, 'atoms')} must be a "
                          "non-empty list of numbers")
     weights = t.get("weights", [1.0] * len(atoms))
+    outside = [a for a in atoms if isinstance(a, int | float) and not -1.0 <= a <= 1.0]
+    if outside:
+        # Outside [-1, 1] ŵ_j grows geometrically and no claim of THEORY.md applies.
+        raise ValueError(f"{source}: teacher key 'atoms'{_line_of(text, 'atoms')} must lie in "
+                         f"[-1, 1] (the support of the theory); got {outside[0]}")
     try:
         from theory_check.model import balanced_teacher
 
@@ -402,13 +411,16 @@ def run_sweep(
     timeout: float = 10.0, task_fn: Callable[[Mapping[str, Any]], Mapping[str, Any]] = run_task,
     executor: cf.Executor | None = None, progress: bool | None = None,
     on_result: Callable[[dict[str, Any]], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> SweepSummary:
     """Run every task of `config` not yet in `out`, appending one JSON line per finished task.
 
     `task_fn(config) -> metrics` runs in the executor (`executor` if given, else one opened for
     `scheduler`, see `open_executor`). A task that raises is reported in the summary and not
     written, so the next run retries it. Ctrl-C cancels the pending tasks; everything finished
-    is already on disk. `progress` (default: stderr is a TTY) shows done/total and the ETA.
+    is already on disk. `progress` (default: stderr is a TTY) shows done/total and the ETA;
+    `on_progress(done, total)` is called after each finished or failed task instead (the CLI
+    passes its own display).
     """
     from theory_check.provenance import versions
     from theory_check.results import jsonable
@@ -425,7 +437,7 @@ def run_sweep(
     failed: list[tuple[str, str]] = []
     completed = 0
     t0 = time.perf_counter()
-    show = sys.stderr.isatty() if progress is None else progress
+    show = (sys.stderr.isatty() if progress is None else progress) and on_progress is None
     if not todo:
         return SweepSummary(len(tasks), skipped, 0, (), 0.0, out, fingerprint, scheduler, tuple(notes))
     vers = versions()
@@ -443,6 +455,8 @@ def run_sweep(
                     except Exception as exc:  # a task's failure must not stop the sweep
                         failed.append((t.key, f"{type(exc).__name__}: {exc}"))
                         bar.advance(bar_task)
+                        if on_progress is not None:
+                            on_progress(skipped + completed + len(failed), len(tasks))
                         continue
                     rec = jsonable({"sweep": fingerprint, "key": t.key, "config": t.config,
                                     "seed": t.config.get("seed"), "metrics": metrics,
@@ -451,6 +465,8 @@ def run_sweep(
                     fh.flush()
                     completed += 1
                     bar.advance(bar_task)
+                    if on_progress is not None:
+                        on_progress(skipped + completed + len(failed), len(tasks))
                     if on_result is not None:
                         on_result(rec)
             except BaseException:
@@ -481,3 +497,166 @@ def grid_from_flags(teacher_atoms: Sequence[float], teacher_weights: Sequence[fl
     if teacher_weights is not None:
         raw["teacher"]["weights"] = list(teacher_weights)
     return parse_config(raw, source="command line")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading results back: one summary row per grid cell, and a plot against the init scale.
+# ---------------------------------------------------------------------------------------------
+
+#: The result metrics summarised per cell (medians over the cell's seeds that have a value).
+SUMMARY_METRICS: tuple[str, ...] = ("extrapolation_error_rel", "extrapolation_error",
+                                    "effective_dim", "train_loss")
+
+
+@dataclass(frozen=True)
+class CellSummary:
+    """One grid cell (every config key but the seed): its seeds, statuses and median metrics.
+
+    `cell` holds the config keys that vary across the file (plus the teacher if several);
+    `medians[m]` is the median of metric m over the seeds where it is a finite number (None if
+    there is none: e.g. every student diverged); `statuses` counts converged / max_steps /
+    diverged."""
+
+    cell: Mapping[str, Any]
+    n: int
+    statuses: Mapping[str, int]
+    medians: Mapping[str, float | None]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-safe dict {cell, n, statuses, medians}."""
+        return {"cell": dict(self.cell), "n": self.n, "statuses": dict(self.statuses),
+                "medians": dict(self.medians)}
+
+
+def read_results(path: str | Path) -> list[dict[str, Any]]:
+    """The records of a sweep results file (JSON lines); ValueError naming the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ValueError(f"cannot read sweep results {path}: {exc.strerror or exc}") from None
+    recs = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec["config"], dict) or not isinstance(rec["metrics"], dict):
+                raise TypeError
+        except (json.JSONDecodeError, KeyError, TypeError):
+            if i == len(lines) and not text.endswith("\n"):
+                continue  # a torn last line of an interrupted run
+            raise ValueError(f"{path} line {i} is not a sweep result line") from None
+        recs.append(rec)
+    if not recs:
+        raise ValueError(f"{path} holds no sweep results")
+    return recs
+
+
+def _finite(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None  # None (diverged) or "nan" / "inf" strings
+    return float(v) if v == v and abs(v) != float("inf") else None
+
+
+def _median(xs: list[float]) -> float | None:
+    if not xs:
+        return None
+    xs = sorted(xs)
+    m = len(xs) // 2
+    return xs[m] if len(xs) % 2 else 0.5 * (xs[m - 1] + xs[m])
+
+
+def _cell_keys(recs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Config keys (seed excluded) that take more than one value in `recs`, in a fixed order."""
+    keys: list[str] = []
+    for r in recs:
+        for k in r["config"]:
+            if k not in keys and k != "seed":
+                keys.append(k)
+    order = ["teacher", *GRID_KEYS]
+    keys.sort(key=lambda k: order.index(k) if k in order else len(order))
+    return [k for k in keys
+            if len({json.dumps(r["config"].get(k), sort_keys=True) for r in recs}) > 1]
+
+
+def summarize_results(path_or_records: str | Path | Sequence[Mapping[str, Any]]) -> list[CellSummary]:
+    """One `CellSummary` per grid cell of a results file: the seeds of every cell pooled.
+
+    A cell is a config without its seed; only the keys that vary across the file name it."""
+    recs = (read_results(path_or_records) if isinstance(path_or_records, str | Path)
+            else list(path_or_records))
+    keys = _cell_keys(recs)
+    cells: dict[str, list[Mapping[str, Any]]] = {}
+    for r in recs:
+        cell = {k: r["config"].get(k) for k in keys}
+        cells.setdefault(json.dumps(cell, sort_keys=True), []).append(r)
+    out = []
+    for members in cells.values():
+        statuses: dict[str, int] = {}
+        for r in members:
+            st = str(r["metrics"].get("status"))
+            statuses[st] = statuses.get(st, 0) + 1
+        medians = {m: _median([v for r in members if (v := _finite(r["metrics"].get(m))) is not None])
+                   for m in SUMMARY_METRICS}
+        out.append(CellSummary({k: members[0]["config"].get(k) for k in keys}, len(members),
+                               dict(sorted(statuses.items())), medians))
+    return out
+
+
+def plot_results(path_or_records: str | Path | Sequence[Mapping[str, Any]], out: str | Path, *,
+                 metric: str = "extrapolation_error_rel") -> Path:
+    """Plot `metric` (default E_q/|ŵ_0|) against the init scale σ, one line per cell of the other
+    varying keys: every seed as a dot, the median as a line (log-log). Saves to `out` (PNG/PDF
+    by its suffix) and returns the path. Diverged students (no value) are counted in the legend."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    recs = (read_results(path_or_records) if isinstance(path_or_records, str | Path)
+            else list(path_or_records))
+    keys = [k for k in _cell_keys(recs) if k != "init_scale"]
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for r in recs:
+        label = ", ".join(f"{k}={_label(r['config'].get(k))}" for k in keys) or "all tasks"
+        groups.setdefault(label, []).append(r)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
+    for i, (label, members) in enumerate(groups.items()):
+        colour = f"C{i % 10}"
+        by_sigma: dict[float, list[float]] = {}
+        missing = 0
+        for r in members:
+            v = _finite(r["metrics"].get(metric))
+            if v is None or v <= 0:
+                missing += 1
+                continue
+            by_sigma.setdefault(float(r["config"]["init_scale"]), []).append(v)
+        for sigma, vs in by_sigma.items():
+            ax.scatter([sigma] * len(vs), vs, s=12, alpha=0.5, color=colour, linewidths=0)
+        sig = sorted(by_sigma)
+        med = [_median(by_sigma[s_]) for s_ in sig]
+        extra = f" ({missing} without a value)" if missing else ""
+        ax.plot(sig, med, "-o", color=colour, ms=4, label=f"{label}{extra}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"init scale $\sigma$")
+    names = {"extrapolation_error_rel": r"extrapolation error $E_q/|\hat w_0|$",
+             "extrapolation_error": r"extrapolation error $E_q$",
+             "effective_dim": "effective state dimension", "train_loss": r"training loss $L_k$"}
+    ax.set_ylabel(names.get(metric, metric))
+    ax.set_title("sweep: median over seeds (line), each seed (dots)")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize="small")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=150)
+    plt.close(fig)
+    return out
+
+
+def _label(v: Any) -> str:
+    if isinstance(v, Mapping) and "atoms" in v:
+        return "λ̂=" + "/".join(f"{a:g}" for a in v["atoms"])
+    return f"{v:g}" if isinstance(v, float) else str(v)

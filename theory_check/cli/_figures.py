@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from theory_check import figures
+from theory_check.cli import int_type
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,19 +14,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output directory (default proofs/figures)")
     p.add_argument("--quick", action="store_true", help="small sizes (under a minute)")
     p.add_argument("--only", default="", metavar="F1,F5", help="comma-separated figure ids")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int_type("--seed", minimum=0), default=0)
     p.set_defaults(func=cmd_figures)
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
+    from theory_check import figures
+    from theory_check.cli._progress import count, progress
+
     ids = [s for s in args.only.split(",") if s.strip()]
     selected = [figures.get(i).id for i in ids] if ids else [f.id for f in figures.all_figures()]
     if not selected:
         raise ValueError("no figures are registered yet")
 
-    def done(r: figures.RenderedFigure) -> None:
-        print(f"{r.id}: {len(r.files)} files in {r.seconds:.1f} s -> {r.files[0].parent}",
-              flush=True)
+    with progress("figures", len(selected), show=count("figures")) as bar:
+        def done(r: figures.RenderedFigure) -> None:
+            bar.advance(note=f"{r.id} done")
+            print(f"{r.id}: {len(r.files)} files in {r.seconds:.1f} s -> {r.files[0].parent}",
+                  flush=True)
 
-    figures.render(selected, out=args.out, quick=args.quick, seed=args.seed, on_done=done)
+        figures.render(selected, out=args.out, quick=args.quick, seed=args.seed, on_done=done)
     return 0

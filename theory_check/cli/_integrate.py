@@ -3,49 +3,101 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
-from theory_check.cli import parse_floats
-from theory_check.flow import MAX_DPS, METHODS, PARAMS, integrate
-from theory_check.model import balanced_teacher, random_student
+from theory_check.cli import (
+    add_json_option,
+    check_json_target,
+    float_type,
+    int_type,
+    parse_teacher,
+    write_json,
+)
+
+# Repeated from theory_check.flow (importing it costs numpy and mpmath at start-up);
+# tests/test_cli.py checks that they agree.
+METHODS: tuple[str, ...] = ("taylor", "odefun", "dop853", "gd")
+PARAMS: tuple[str, ...] = ("full", "diagonal", "balanced")
+MAX_DPS = 200
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("integrate", help="integrate the gradient flow of L_k (Taylor, odefun, DOP853, GD)",
                        description="Integrate dθ/dt = -∇L_k(θ) from a random student of scale σ towards a "
                        "balanced teacher and report loss, drift of Q = AAᵀ - AᵀA + BBᵀ - CᵀC (relative "
-                       "to ‖θ(t)‖²) and unbalancedness.")
+                       "to ‖θ(t)‖²) and unbalancedness.",
+                       epilog="Status: ok (reached T), diverged (‖θ‖∞ left the bound; exit 1), "
+                       "interrupted (Ctrl-C; the summary so far is printed, exit 130).")
     p.add_argument("--param", choices=PARAMS, default="full", help="parameterization (default full)")
-    p.add_argument("--d", type=int, default=3, help="student state dimension (default 3)")
-    p.add_argument("--k", type=int, default=4, help="training length k (default 4)")
-    p.add_argument("--teacher-atoms", default="0.9,-0.5", help="teacher atoms λ̂ (default 0.9,-0.5)")
+    p.add_argument("--d", type=int_type("--d", minimum=1), default=3,
+                   help="student state dimension (default 3)")
+    p.add_argument("--k", type=int_type("--k", minimum=1), default=4, help="training length k (default 4)")
+    p.add_argument("--teacher-atoms", default="0.9,-0.5",
+                   help="teacher atoms λ̂ in [-1, 1] (default 0.9,-0.5)")
     p.add_argument("--teacher-weights", default=None, help="teacher weights β̂ > 0 (default all 1)")
-    p.add_argument("--init-scale", type=float, default=1e-2, help="init scale σ (default 1e-2)")
-    p.add_argument("--T", type=float, default=50.0, help="time horizon T > 0 (default 50)")
-    p.add_argument("--dps", type=int, default=30, help=f"decimal digits, 5..{MAX_DPS} (default 30)")
+    p.add_argument("--init-scale", type=float_type("--init-scale", minimum=0.0), default=1e-2,
+                   help="init scale σ (default 1e-2)")
+    p.add_argument("--T", type=float_type("--T", minimum=0.0, strict=True), default=50.0,
+                   help="time horizon T > 0 (default 50)")
+    p.add_argument("--dps", type=int_type("--dps", minimum=5, maximum=MAX_DPS), default=30,
+                   help=f"decimal digits, 5..{MAX_DPS} (default 30; taylor and odefun)")
     p.add_argument("--method", choices=METHODS, default="taylor", help="integrator (default taylor)")
-    p.add_argument("--eta", type=float, default=None, help="GD step size (method gd)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random student (default 0)")
-    p.add_argument("--json", action="store_true", help="print the JSON summary only")
+    p.add_argument("--eta", type=float_type("--eta", minimum=0.0, strict=True), default=None,
+                   help="GD step size (method gd)")
+    p.add_argument("--seed", type=int_type("--seed", minimum=0), default=0,
+                   help="seed of the random student (default 0)")
+    add_json_option(p, "the summary")
     p.set_defaults(func=cmd_integrate)
 
 
+@contextmanager
+def _time_ticks(tracker: Any) -> Iterator[None]:
+    """Route the flow engine's time ticks (t reached) to `tracker`.
+
+    The engine reports progress only through its own rich bar (`flow._core._progress`, a TTY
+    only); this swaps that context manager for one that feeds the shared CLI display, which
+    also prints plain lines when stderr is not a terminal. dop853 has no ticks: its display
+    shows the elapsed time only."""
+    from theory_check.flow import _core
+
+    original = getattr(_core, "_progress", None)
+    if original is None:
+        yield
+        return
+
+    @contextmanager
+    def hook(label: str, T: float, enabled: bool | None) -> Iterator[Any]:
+        yield lambda t: tracker.update(t)
+
+    _core._progress = hook
+    try:
+        yield
+    finally:
+        _core._progress = original
+
+
 def cmd_integrate(args: argparse.Namespace) -> int:
-    atoms = parse_floats("--teacher-atoms", args.teacher_atoms)
-    weights = (None if args.teacher_weights is None
-               else parse_floats("--teacher-weights", args.teacher_weights))
+    check_json_target(args.json)
+    atoms, weights = parse_teacher(args.teacher_atoms, args.teacher_weights)
+    from theory_check.cli._format import fmt
+    from theory_check.cli._progress import progress, time_reached
+    from theory_check.flow import integrate
+    from theory_check.model import balanced_teacher, random_student
+
     teacher = balanced_teacher(atoms, weights)
-    kind = {"full": "full", "diagonal": "diagonal", "balanced": "balanced"}[args.param]
-    student = random_student(args.d, args.init_scale, args.seed, kind=kind)
-    tr = integrate(student, teacher, args.k, args.T, method=args.method, param=args.param,
-                   dps=args.dps, eta=args.eta)
+    student = random_student(args.d, args.init_scale, args.seed, kind=args.param)
+    with progress(f"integrate ({args.method})", args.T, show=time_reached) as bar, _time_ticks(bar):
+        tr = integrate(student, teacher, args.k, args.T, method=args.method, param=args.param,
+                       dps=args.dps, eta=args.eta)
     summary = tr.summary()
-    if args.json:
-        print(json.dumps(summary))
-    else:
+    if args.json is not None:
+        write_json(args.json, summary)
+    if args.json != "-":
         for key, val in summary.items():
-            print(f"{key:22s} {val}")
+            print(f"{key:22s} {fmt(val, 4)}")
     if tr.status != "ok":
         print(f"theory-check: integrate: run {tr.status} at t = {tr.t_end:.6g}", file=sys.stderr)
         return 130 if tr.status == "interrupted" else 1

@@ -62,7 +62,7 @@ class StudentMetrics(NotebookRepr):
     `B_minus_Ct_rel = ‖B - Cᵀ‖/‖B‖`, `A_asym_rel = ‖A - Aᵀ‖/‖A‖` (Frobenius). `effective_dim`
     is the numerical rank of the Hankel matrix of g_0 … g_{q-1} at `rank_rtol`, from
     `hankel_singular_values`; `learned_atoms`/`learned_weights` are the measure of the
-    Ho–Kalman realization of that order (complex entries come as [re, im] in JSON). `steps` is
+    Ho–Kalman realization of that order (in JSON every entry is an [re, im] pair, also a real one). `steps` is
     the number of GD steps taken (for `diverged`, the step at which divergence was detected).
     For a diverged student the post-divergence metrics are None (no silent NaN). The rank is
     relative to the largest Hankel singular value, so a response dominated by one growing mode
@@ -109,10 +109,10 @@ def _num(x: float | None) -> float | str | None:
     return v if np.isfinite(v) else str(v)
 
 
-def _cnum(x: Any) -> Any:
-    if isinstance(x, complex | np.complexfloating):
-        return [_num(x.real), _num(x.imag)]
-    return _num(x)
+def _cnum(x: Any) -> list[float | str | None]:
+    # One convention for every entry, real or not: [re, im] (a real atom is [λ, 0.0]).
+    z = complex(x)
+    return [_num(z.real), _num(z.imag)]
 
 
 @dataclass(frozen=True, eq=False)
