@@ -171,13 +171,24 @@ def test_usage_errors_exit_2_with_one_line_naming_the_option(argv, message, caps
     assert message in err and len(err.splitlines()) == 1
 
 
-def test_user_claims_need_the_load_api(monkeypatch, tmp_path, capsys) -> None:
-    # Wired via getattr: until theory_check.claims.load exists, --claims is a one-line error.
-    from theory_check import claims
-
-    monkeypatch.delattr(claims, "load", raising=False)
-    assert main(["verify", "--claims", str(tmp_path / "mine.py")]) == 2
-    assert "user claims need theory_check.claims.load" in capsys.readouterr().err
+def test_verify_loads_user_claim_files_and_judges_them(tmp_path, capsys) -> None:
+    examples = str(Path(__file__).parent / "examples")
+    assert main(["verify", "--claims", examples, "--only-user", "--json", "-"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and all(r["id"].count(".") == 1 for r in rows)  # only the namespaced user claims
+    assert {r["status"] for r in rows} == {"PASS", "FAIL"}  # true claims and their controls
+    wrong = tmp_path / "claims_wrong.py"
+    wrong.write_text(
+        "from theory_check.claims import Kind, Outcome, Status, claim\n"
+        "@claim('mine.wrong', statement='1 = 2', kind=Kind.EQUALITY, expected=True)\n"
+        "def check(rng):\n"
+        "    return Outcome(Status.FAIL, '1 != 2', {}, counterexample={'x': 1})\n")
+    assert main(["verify", "--claims", str(wrong), "--only-user"]) == 1  # not as expected
+    capsys.readouterr()
+    assert main(["verify", "--claims", str(wrong), "--only-user", "C1"]) == 2
+    assert "not a claim loaded with --claims" in capsys.readouterr().err
+    assert main(["verify", "--claims", str(tmp_path / "missing.py")]) == 2
+    assert "missing.py" in capsys.readouterr().err
 
 
 def test_console_script_has_no_traceback_on_bad_input() -> None:
@@ -396,28 +407,3 @@ def test_table_numbers_have_significant_digits_and_no_numpy_reprs() -> None:
     assert fmt(mpmath.mpf("1.23456")) == "1.23" and fmt(float("nan")) == "nan"
     assert fmt(np.bool_(True)) == "true" and fmt(None) == "–" and fmt(1 - 2j) == "1-2i"
     assert fmt(list(range(10))) == "[0, 1, 2, 3, 4, 5, … (10 in all)]"
-
-
-def test_verify_claims_and_only_user_call_the_load_api(monkeypatch, capsys) -> None:
-    # The CLI's side only: a stand-in for theory_check.claims.load (its own tests live with it).
-    from theory_check import claims
-    from theory_check.claims import REGISTRY, Kind, Outcome, Status, claim
-
-    seen = []
-
-    def load(spec):
-        seen.append(spec)
-
-        @claim("C97", title="user claim", statement="1 = 1", kind=Kind.EQUALITY)
-        def _mine(rng):
-            return Outcome(Status.PASS, "1 = 1 exactly", {"x": 1})
-
-        return [REGISTRY["C97"]]
-
-    monkeypatch.setattr(claims, "load", load, raising=False)
-    try:
-        assert main(["verify", "--claims", "my_claims.py", "--only-user", "--json", "-"]) == 0
-        assert seen == ["my_claims.py"]
-        assert [d["id"] for d in json.loads(capsys.readouterr().out)] == ["C97"]
-    finally:
-        REGISTRY.pop("C97", None)

@@ -118,32 +118,28 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _user_claims(specs: list[str]) -> list[Any]:
     from theory_check import claims
 
-    load = getattr(claims, "load", None)
-    if load is None:
-        raise UsageError("user claims need theory_check.claims.load, which this installation "
-                         "does not have")
     out: list[Any] = []
     for spec in specs:
-        out.extend(load(spec))
+        out.extend(claims.load(spec))
     return out
 
 
 def _select(args: argparse.Namespace) -> list[Any]:
+    """The claims to verify: installed plugins and --claims files loaded, then IDs or all."""
     from theory_check import claims
 
     if args.only_user and not args.claims:
         raise UsageError("--only-user needs --claims FILE.py|MODULE")
+    claims.load_plugins()  # entry-point group theory_check.claims
     user = _user_claims(args.claims) if args.claims else []
     if args.only_user:
-        pool = {c.id: c for c in user}
-        if args.ids:
-            wanted = [i.strip().upper() for i in args.ids]
-            missing = [i for i in wanted if i not in pool]
-            if missing:
-                raise UsageError(f"--only-user: {missing[0]} is not a claim loaded with --claims; "
-                                 f"loaded: {', '.join(pool) or 'none'}")
-            return [pool[i] for i in wanted]
-        return list(pool.values())
+        loaded = {c.id for c in user}
+        chosen = [claims.get(i) for i in args.ids] if args.ids else user
+        outside = [c.id for c in chosen if c.id not in loaded]
+        if outside:
+            raise UsageError(f"--only-user: {outside[0]} is not a claim loaded with --claims; "
+                             f"loaded: {', '.join(sorted(loaded)) or 'none'}")
+        return chosen
     return [claims.get(i) for i in args.ids] if args.ids else claims.all_claims()
 
 
