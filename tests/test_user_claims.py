@@ -451,3 +451,10 @@ def test_a_broken_claim_file_is_a_collection_error_naming_it(pytester) -> None:
     res = pytester.runpytest("-p", "no:xdist")
     res.assert_outcomes(errors=1)
     res.stdout.fnmatch_lines(["*claims_broken.py*RuntimeError: lab notebook missing*"])
+
+
+def test_claim_decorator_is_reexported_at_the_top_level() -> None:
+    import theory_check
+    import theory_check.claims
+
+    assert theory_check.claim is theory_check.claims.claim

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names are loade
         minimal_realization,
         random_student,
     )
+    from theory_check.claims import claim
 
 __all__ = [
     "LinearRNN",
@@ -38,14 +39,18 @@ __all__ = [
     "markov_parameters",
     "minimal_realization",
     "random_student",
+    "claim",
 ]
+
+# Names re-exported from elsewhere than the model: name → module.
+_FROM = {"claim": "theory_check.claims"}
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        value = getattr(importlib.import_module("theory_check.model"), name)
+        value = getattr(importlib.import_module(_FROM.get(name, "theory_check.model")), name)
         globals()[name] = value  # later look-ups skip this function
         return value
     if not name.startswith("_"):
