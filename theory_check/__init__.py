@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names are loaded lazily
+    from theory_check.claims import claim
     from theory_check.model import (
         LinearRNN,
         Realization,
@@ -25,13 +26,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names are loade
         minimal_realization,
         random_student,
     )
-    from theory_check.claims import claim
 
 __all__ = [
     "LinearRNN",
     "Realization",
     "StateDim",
     "balanced_teacher",
+    "claim",
     "effective_state_dim",
     "hankel",
     "impulse_response",
@@ -39,7 +40,6 @@ __all__ = [
     "markov_parameters",
     "minimal_realization",
     "random_student",
-    "claim",
 ]
 
 # Names re-exported from elsewhere than the model: name → module.
