@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="seconds before a cell is killed and counted as a crash (default 300)")
     p.add_argument("--out", type=Path, metavar="FILE.jsonl",
                    help="append each finished cell here; a rerun with the same file resumes")
-    p.add_argument("--json", metavar="FILE", help="write the report as JSON ('-' for stdout)")
+    p.add_argument("--json", metavar="FILE", nargs="?", const="-",
+                   help="the report as JSON: to stdout (no FILE, or '-'), or to FILE")
     p.add_argument("--markdown", type=Path, metavar="FILE",
                    help="write the report as Markdown (the copy in proofs/SELFTEST.md)")
     p.set_defaults(func=cmd_selftest)
@@ -85,7 +86,9 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         cells = [code.get(c, code.get(c.rstrip("!"), c)) + ("!" if c.endswith("!") else "")
                  for c in r[2:]]
         table.add_row(r[0], r[1], *cells)
-    out = Console(width=None if Console().is_terminal else 160)
+    # With JSON on stdout, the table goes to stderr so that stdout is only the JSON.
+    to_stdout_json = args.json == "-"
+    out = Console(width=None if Console().is_terminal else 160, stderr=to_stdout_json)
     out.print(table)
     for (eng, cid), sabs in report.coverage.items():
         if not sabs:
