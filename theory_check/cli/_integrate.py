@@ -23,9 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--teacher-weights", default=None, help="teacher weights β̂ > 0 (default all 1)")
     p.add_argument("--init-scale", type=float, default=1e-2, help="init scale σ (default 1e-2)")
     p.add_argument("--T", type=float, default=50.0, help="time horizon T > 0 (default 50)")
-    p.add_argument("--dps", type=int, default=30, help=f"decimal digits, 5..{MAX_DPS} (default 30)")
+    p.add_argument("--dps", type=int, default=None,
+                   help=f"decimal digits, 5..{MAX_DPS} (methods taylor, odefun; default 30)")
     p.add_argument("--method", choices=METHODS, default="taylor", help="integrator (default taylor)")
-    p.add_argument("--eta", type=float, default=None, help="GD step size (method gd)")
+    p.add_argument("--eta", type=float, default=None, help="GD step size (method gd only; required there)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random student (default 0)")
     p.add_argument("--json", action="store_true", help="print the JSON summary only")
     p.set_defaults(func=cmd_integrate)
