@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from fractions import Fraction
 
 import numpy as np
@@ -170,6 +171,7 @@ def c4_numeric(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_studen
     exact_steps = check_int("exact_steps", exact_steps, minimum=1, maximum=6)
     check_real("flow_time", flow_time, minimum=0.0, strict_min=True)
     check_choice("student_kind", student_kind, STUDENT_KINDS)
+    t_start = time.perf_counter()
     exact_ok, counterexample, exact_points = True, None, []
     for _ in range(n_students):
         A, B, C = _rational_student(rng, d, student_kind)
@@ -189,6 +191,7 @@ def c4_numeric(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_studen
         if not exact_ok:
             break
 
+    t_exact = time.perf_counter() - t_start
     max_tangency, max_ratio, horizon_cut, diverged, worst_run = 0.0, 0.0, 0, 0, ""
     float_points = []
     for i in range(n_students):
@@ -225,6 +228,8 @@ def c4_numeric(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_studen
         "runs_cut_by_transversal_growth": horizon_cut,
         "gd_runs_left_bounded_region": diverged, "step_sizes": list(step_sizes),
         "student_kind": student_kind,
+        "seconds_exact_steps": t_exact,
+        "seconds_float_and_trajectories": time.perf_counter() - t_start - t_exact,
     }
     # Everything above rests on the gradient engine: check it against the independent
     # derivation at the first exact points (exactly) and float points (to rounding).
