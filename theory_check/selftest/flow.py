@@ -21,7 +21,7 @@ def _modules() -> tuple[Any, Any]:
     return _core, _taylor
 
 
-@sabotage("flow.taylor_update_2^-40", engine="flow",
+@sabotage("flow.taylor_update_2^-40", engine="flow", quick=False,
           description="every Taylor step's update θ_new - θ_old is 2^-40 too long (relative)")
 def taylor_update_perturbed() -> Any:
     _, tay = _modules()

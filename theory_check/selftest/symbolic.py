@@ -24,7 +24,7 @@ def _laws() -> Any:
     return _laws
 
 
-@sabotage("symbolic.words_dt_zero", engine="symbolic",
+@sabotage("symbolic.words_dt_zero", engine="symbolic", quick=False,
           description="word engine: d/dt of every law expands to 0 (proves every conservation law)")
 def words_dt_zero() -> Any:
     words = _words()
@@ -45,7 +45,7 @@ def words_prove_all() -> Any:
     return patch_everywhere(words, "add", lambda *xs, signs=None: {})
 
 
-@sabotage("symbolic.refute_all", engine="symbolic",
+@sabotage("symbolic.refute_all", engine="symbolic", quick=False,
           description="both provers refute everything: no law passes the flint re-check, every "
                       "word-engine d/dt leaves a residue")
 def refute_all() -> Any:
