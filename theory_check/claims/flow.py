@@ -15,6 +15,7 @@ import numpy as np
 from theory_check._validate import ParameterError, check_choice, check_int, check_real
 from theory_check.claims._gradcheck import check_gradient, gradient_outcome, independent_gradient
 from theory_check.claims._registry import Kind, Outcome, Status, claim, judge
+from theory_check.claims.basic import _rational_student, measure_moments
 from theory_check.flow import Trajectory, integrate
 from theory_check.model import LinearRNN, balanced_teacher, loss_gradient, q_matrix, random_student
 
@@ -298,7 +299,7 @@ def _gd_drifts(student: LinearRNN, teacher: LinearRNN, k: int, T: float, etas, p
     defaults={"d": 3, "k": 4, "scale": 0.5, "teacher_atoms": (0.9, -0.5), "teacher_weights": (1.0, 1.0),
               "T": 2.0, "etas": (0.04, 0.02, 0.01, 0.005), "param": "full", "slope_tol": 0.1},
     thorough={"d": 6, "k": 8, "T": 10.0, "etas": (0.01, 0.005, 0.0025, 0.00125, 0.000625)},
-    engines=("flow",),
+    engines=("flow", "model"),  # the flow engine's GD steps along model.loss_gradient
     headline=("slope", "halving_ratios", "gd_engine_step_error"),
 )
 def check_c11(rng: np.random.Generator, *, d: int, k: int, scale: float, teacher_atoms: tuple[float, ...],
@@ -361,18 +362,9 @@ def check_c11(rng: np.random.Generator, *, d: int, k: int, scale: float, teacher
 
 def _exact_gd_step_change(rng: np.random.Generator, d: int, k: int, eta: Fraction, kind: str):
     """One GD step in exact rationals: (θ0, w, Q(θ1) - Q(θ0), η² Q(∇L(θ0)))."""
-    def draw(shape):
-        return np.array([[Fraction(int(v), 8) for v in row] for row in rng.integers(-6, 7, size=shape)],
-                        dtype=object)
-    A = draw((d, d))
-    B = draw((d, 1))
-    if kind == "balanced":
-        A = (A + A.T) / 2
-        C = B.T.copy()
-    else:
-        C = draw((1, d))
+    A, B, C = _rational_student(rng, d, kind)
     atoms = [Fraction(9, 10), Fraction(-1, 2)]
-    w = [sum((a**j for a in atoms), Fraction(0)) for j in range(k)]
+    w = measure_moments(atoms, [Fraction(1)] * len(atoms), k)
     dA, dB, dC = loss_gradient(A, B, C, np.array(w, dtype=object))
     Q0 = q_matrix(A, B, C)
     Q1 = q_matrix(A - eta * dA, B - eta * dB, C - eta * dC)
