@@ -116,7 +116,11 @@ def c2_numeric(rng: np.random.Generator, *, d: int = 3, k: int = 4, param: str =
 
     PASS iff at every dps of the ladder the drift is ≤ `c2_tolerance(dps)` = 10^-(0.9·dps-5)
     and the drift falls strictly as dps rises. DOP853 (float64, rtol = atol = 1e-13) on the
-    same problem is reported as the double-precision floor (it does not decide).
+    same problem is reported as the double-precision floor; it also cross-checks the engine:
+    the Taylor end point θ(T) must agree with DOP853's to `_CROSS_TOL` = 1e-8 relative (a
+    Taylor flow of the wrong field or clock conserves Q just as well), and the gradient DOP853
+    integrates is checked at θ(0) against the independent derivation; either failing is
+    INCONCLUSIVE.
     `quantity="B_minus_Ct"` measures the drift of B - Cᵀ instead (N2's false law), which
     must FAIL: this is how the checker is shown able to fail.
     """
@@ -202,7 +206,9 @@ def c8_mechanism(rng: np.random.Generator, *, d: int = 3, k: int = 4, param: str
        log σ: |slope - floor_slope| ≤ floor_slope_tol. In the diagonal case
        (b_i - c_i)(b_i + c_i) = b_i² - c_i² = Q_ii(0) = O(σ²) is conserved, so floor ∝ σ².
     3. A balanced init (full parameterization, nothing imposed) stays balanced:
-       max_t max(‖A - Aᵀ‖/‖A‖, ‖B - Cᵀ‖/‖B‖) ≤ 10^(-balanced_dps+5); DOP853 reported for contrast.
+       max_t max(‖A - Aᵀ‖/‖A‖, ‖B - Cᵀ‖/‖B‖) ≤ 10^(-balanced_dps+5); DOP853 reported for contrast,
+       and its end point must agree with the Taylor run's to 1e-8 (else INCONCLUSIVE: the two
+       would not integrate the same flow), its gradient checked at θ(0) as in `c2_numeric`.
     Needs ŵ_0 > 0 (a balanced teacher has ŵ_0 = Σβ̂_i > 0).
     """
     d = check_int("d", d, minimum=1, maximum=40)
