@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from theory_check.claims._registry import Kind, Outcome, Status, claim, combine
+from theory_check.claims._registry import Kind, Outcome, claim, combine
 from theory_check.claims.basic import c4_numeric
 from theory_check.claims.flow import (
     C2_NUMERIC_THOROUGH,
@@ -57,17 +57,6 @@ def _split(params: dict[str, Any], *, names: Mapping[str, Any] | None = None,
 _C2_NUMERIC = _keyword_defaults(c2_numeric)
 
 
-def _consistent(parts: Mapping[str, Outcome]) -> Outcome:
-    """`combine`, except that a PASS next to a FAIL is INCONCLUSIVE: a proof for every d and a
-    computation that contradicts it cannot both be right, so one engine is wrong."""
-    out = combine(parts)
-    statuses = {o.status for o in parts.values()}
-    if {Status.PASS, Status.FAIL} <= statuses:
-        return Outcome(Status.INCONCLUSIVE, "parts contradict each other: " + out.reason,
-                       out.evidence, out.counterexample)
-    return out
-
-
 @claim(
     "C2",
     title="Conservation of balancedness",
@@ -81,11 +70,10 @@ def _consistent(parts: Mapping[str, Outcome]) -> Outcome:
 )
 def check_c2(rng: np.random.Generator, **params: Any) -> Outcome:
     """C2 = derived and proved symbolically (all d, k ≤ K) and conserved to ~10^-(0.9·dps-5)
-    along the high-precision Taylor flow at every dps of the ladder. A part that PASSes next to
-    one that FAILs is INCONCLUSIVE (one engine is wrong)."""
+    along the high-precision Taylor flow at every dps of the ladder."""
     numeric, symbolic = _split(params, names=_C2_NUMERIC)
-    return _consistent({"symbolic": c2_symbolic(rng, **symbolic),
-                        "numeric": c2_numeric(rng, **numeric)})
+    return combine({"symbolic": c2_symbolic(rng, **symbolic),
+                    "numeric": c2_numeric(rng, **numeric)})
 
 
 @claim(
@@ -126,7 +114,6 @@ def check_c8(rng: np.random.Generator, **params: Any) -> Outcome:
 )
 def check_c4(rng: np.random.Generator, *, K: int, K_sympy: int, **numeric: Any) -> Outcome:
     """C4 = the symbolic proof for every d (k ≤ K, `claims.symbolic.c4_symbolic`) and the
-    exact-rational / float checks at sampled points and trajectories (`c4_numeric`); a PASS next
-    to a FAIL is INCONCLUSIVE."""
-    return _consistent({"symbolic": c4_symbolic(rng, K=K, K_sympy=K_sympy),
-                        "numeric": c4_numeric(rng, **numeric)})
+    exact-rational / float checks at sampled points and trajectories (`c4_numeric`)."""
+    return combine({"symbolic": c4_symbolic(rng, K=K, K_sympy=K_sympy),
+                    "numeric": c4_numeric(rng, **numeric)})
