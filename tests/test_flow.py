@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from theory_check import LinearRNN, balanced_teacher, loss_gradient, random_student
-from theory_check.claims.flow import q_matrix
 from theory_check.cli import main
 from theory_check.flow import integrate
+from theory_check.model import q_matrix
 from theory_check.strategies import balanced_teachers, students
 
 TEACHER = balanced_teacher([0.9, -0.5], [1.0, 1.0])
@@ -134,6 +134,35 @@ def test_bad_input_names_the_parameter(kwargs, match) -> None:
         integrate(random_student(2, 0.5, 0), TEACHER, k, T, **args)
 
 
+@pytest.mark.parametrize("method, option", [
+    ("dop853", {"dps": 20}), ("gd", {"dps": 20, "eta": 0.1}), ("taylor", {"eta": 0.1}),
+    ("odefun", {"eta": 0.1}), ("taylor", {"tol": 1e-10}), ("gd", {"tol": 1e-10, "eta": 0.1}),
+    ("odefun", {"mixed": False}), ("dop853", {"mixed": True}),
+])
+def test_options_that_do_not_apply_to_the_method_are_refused(method, option) -> None:
+    name = next(k for k in option if not (k == "eta" and method == "gd"))
+    with pytest.raises(ValueError, match=rf"^{name} applies only to method .*method='{method}'"):
+        integrate(random_student(2, 0.5, 0), TEACHER, 3, 0.1, method=method, **option)
+
+
+def test_options_that_apply_are_used() -> None:
+    # tol reaches DOP853 (a looser tolerance takes fewer evaluations), mixed reaches Taylor.
+    s = random_student(2, 0.5, 0)
+    loose = integrate(s, TEACHER, 3, 1.0, method="dop853", tol=1e-6)
+    tight = integrate(s, TEACHER, 3, 1.0, method="dop853", tol=1e-13)
+    assert loose.settings["rtol"] == 1e-6 and loose.steps < tight.steps
+    assert integrate(s, TEACHER, 3, 0.2, dps=15, mixed=False).settings["float64_from_order"] is None
+
+
+@pytest.mark.parametrize("argv", [["--method", "dop853", "--dps", "20"],
+                                  ["--method", "taylor", "--eta", "0.1"]])
+def test_cli_integrate_refuses_inapplicable_options(argv, capsys) -> None:
+    assert main(["integrate", "--T", "0.1", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("theory-check: error:") and "applies only to method" in err
+    assert len(err.splitlines()) == 1
+
+
 def test_param_must_match_the_student() -> None:
     with pytest.raises(ValueError, match="diagonal"):
         integrate(random_student(2, 0.5, 0), TEACHER, 3, 1.0, param="diagonal")
@@ -152,7 +181,8 @@ def test_gd_blow_up_gives_status_diverged_with_time_not_nan() -> None:
 def test_flow_leaving_the_bound_stops_with_status_diverged(method) -> None:
     # From σ = 1e-2 the flow grows to O(1) (C8): a bound of 0.3 is crossed at some t < T.
     s = random_student(2, 1e-2, 0)
-    tr = integrate(s, TEACHER, 3, 20.0, method=method, bound=0.3, dps=15)
+    extra = {"dps": 15} if method == "taylor" else {}
+    tr = integrate(s, TEACHER, 3, 20.0, method=method, bound=0.3, **extra)
     assert tr.status == "diverged" and 0.0 < tr.t_end < 20.0
     assert np.all(np.isfinite(tr.loss))
 
@@ -195,8 +225,8 @@ def test_ctrl_c_returns_the_trajectory_so_far(monkeypatch) -> None:
     assert 0.0 < tr.t_end < 50.0 and tr.times[-1] == tr.t_end
 
 
-@pytest.mark.parametrize("method, extra", [("taylor", {}), ("gd", {"eta": 0.05})])
+@pytest.mark.parametrize("method, extra", [("taylor", {"dps": 15}), ("gd", {"eta": 0.05})])
 def test_progress_bar_can_be_forced_on(method, extra) -> None:
-    tr = integrate(random_student(2, 0.5, 0), TEACHER, 3, 0.5, method=method, dps=15, progress=True,
+    tr = integrate(random_student(2, 0.5, 0), TEACHER, 3, 0.5, method=method, progress=True,
                    **extra)
     assert tr.status == "ok" and tr.times[-1] == pytest.approx(0.5)

@@ -184,3 +184,22 @@ def test_realization_measure_recovers_teacher_atoms_and_weights(measure) -> None
     lam, beta = minimal_realization(g, len(atoms)).measure()
     np.testing.assert_allclose(lam, [float(a) for a in atoms], atol=1e-7)
     np.testing.assert_allclose(beta, [float(b) for b in weights], rtol=1e-6, atol=1e-8)
+
+
+def test_q_matrix_is_exact_zero_on_the_balanced_set_and_b2_minus_c2_on_the_diagonal() -> None:
+    from theory_check.model import q_matrix
+
+    F = Fraction
+    A = np.array([[F(1, 2), F(-1, 3)], [F(-1, 3), F(2)]], dtype=object)  # symmetric
+    B = np.array([[F(3, 4)], [F(-5)]], dtype=object)
+    assert np.all(q_matrix(A, B, B.T.copy()) == 0)
+    D = np.array([[F(1, 2), F(0)], [F(0), F(-7)]], dtype=object)
+    C = np.array([[F(1, 5), F(2)]], dtype=object)
+    Q = q_matrix(D, B, C)
+    assert [Q[i, i] for i in range(2)] == [B[i, 0] ** 2 - C[0, i] ** 2 for i in range(2)]
+    # the definition AAᵀ - AᵀA + BBᵀ - CᵀC, entry by entry, for a generic float point
+    rng = np.random.default_rng(0)
+    A, B, C = rng.standard_normal((3, 3)), rng.standard_normal((3, 1)), rng.standard_normal((1, 3))
+    want = [[sum(A[p, r] * A[q, r] - A[r, p] * A[r, q] for r in range(3)) + B[p, 0] * B[q, 0]
+             - C[0, p] * C[0, q] for q in range(3)] for p in range(3)]
+    np.testing.assert_allclose(q_matrix(A, B, C), want, rtol=1e-14, atol=1e-14)

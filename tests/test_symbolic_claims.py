@@ -56,18 +56,46 @@ def test_n2_fails_with_an_explicit_exact_point_and_q_passes() -> None:
 
 def test_c4_symbolic_proves_tangency_and_fails_off_the_manifold() -> None:
     rng = np.random.default_rng(0)
-    good = c4_symbolic(rng, K=10)
+    good = c4_symbolic(rng, K=10, K_sympy=10)
     assert good.status is Status.PASS and good.evidence["K"] == 10
+    assert good.evidence["sympy_cross_check_K"] == 10  # sympy covers every k it claims
+    assert good.evidence["control_B=C^T_only_refuted_at_k"] == 2
+    assert good.evidence["exact_tangency_fails_at_k"] == "none"
     bad = c4_symbolic(rng, K=10, manifold="B=C^T only")
     assert bad.status is Status.FAIL and bad.counterexample["k"] == 2
+    # the independent gradient agrees: not tangent from k = 2 on (k = 1: ∇_A L = 0)
+    assert bad.evidence["exact_tangency_fails_at_k"][0] == 2
+
+
+def test_c2_states_where_sympy_stops_and_cross_checks_every_k() -> None:
+    out = c2_symbolic(np.random.default_rng(0), K=12, K_sympy=6, full_d=(1,), diagonal_d=(1,),
+                      k_max=2)
+    assert out.status is Status.PASS, out.reason
+    ev = out.evidence
+    assert ev["identity.word_engine_only_for_k"] == "7..12"
+    assert ev["identity.exact_cross_check_k"] == "1..12"
+    assert ev["identity.exact_cross_check_disagreements"] == "none"
+    assert ev["identity.false_laws_refuted"] == {"Q+": 1, "B-C^T": 1}
+
+
+def test_n2_rates_match_theory_md_exactly() -> None:
+    r = claims.get("N2").verify(seed=1)
+    assert r.status is Status.FAIL and r.evidence["rates_match_theory"] is True
+    assert r.evidence["gradient_check_max_error"] == 0
+    ce = r.counterexample
+    assert ce["d(B-C^T)/dt"] == ce["predicted_by_THEORY.md"]
 
 
 def test_bad_claim_parameters_name_the_parameter() -> None:
     with pytest.raises(ValueError, match="law must be one of"):
         c2_symbolic(np.random.default_rng(0), law="P")
-    # A bad parameter of the claim itself is the caller's error, not a non-result.
-    with pytest.raises(ValueError, match="full_d"):
+    # a claim parameter out of range is the caller's mistake: raised, not INCONCLUSIVE
+    with pytest.raises(ValueError, match=r"full_d must be an integer in \[1, 4\]; got 9"):
         claims.get("C3").verify(full_d=(9,))
+    with pytest.raises(ValueError, match="K_sympy"):
+        claims.get("C2").verify(K_sympy=0)
+    with pytest.raises(ValueError, match="d_hat"):
+        claims.get("N2").verify(d_hat=0)
 
 
 def test_derive_json_has_exactly_the_specified_fields(capsys) -> None:

@@ -323,3 +323,14 @@ def minimal_realization(g: Sequence[float] | np.ndarray, r: int | None = None,
     B = (root[:, None] * Vr.T)[:, :1]
     C = (Ur * root[None, :])[:1, :]
     return Realization(LinearRNN(A, B, C), r, s)
+
+
+# --- trust-symflow ---
+
+def q_matrix(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """`Q(θ) = A Aᵀ - Aᵀ A + B Bᵀ - Cᵀ C` (THEORY.md §2) for raw arrays of any dtype.
+
+    B is d×1 and C is 1×d; exact for object arrays of Fractions (or fixed-point integers, whose
+    scale then doubles). In the diagonal parameterization its diagonal is b_i² - c_i².
+    """
+    return A.dot(A.T) - A.T.dot(A) + B.dot(B.T) - C.T.dot(C)

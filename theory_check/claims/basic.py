@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import time
 from fractions import Fraction
 
 import numpy as np
 from scipy.integrate import solve_ivp
 
 from theory_check._validate import ParameterError, check_choice, check_int, check_real
+from theory_check.claims._gradcheck import check_gradient, gradient_outcome
 from theory_check.claims._registry import Kind, Outcome, Status, claim
 from theory_check.model import (
     STUDENT_KINDS,
@@ -169,11 +171,13 @@ def c4_numeric(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_studen
     exact_steps = check_int("exact_steps", exact_steps, minimum=1, maximum=6)
     check_real("flow_time", flow_time, minimum=0.0, strict_min=True)
     check_choice("student_kind", student_kind, STUDENT_KINDS)
-    exact_ok, counterexample = True, None
+    t_start = time.perf_counter()
+    exact_ok, counterexample, exact_points = True, None, []
     for _ in range(n_students):
         A, B, C = _rational_student(rng, d, student_kind)
         atoms, weights = random_teacher_measure(rng, d_hat)
         w = np.array(measure_moments(atoms, weights, k), dtype=object)
+        exact_points.append((A, B, C, list(w)))
         for _step in range(exact_steps):
             dA, dB, dC = loss_gradient(A, B, C, w)
             eta = Fraction(int(rng.integers(1, 100)), 1000)
@@ -187,12 +191,16 @@ def c4_numeric(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_studen
         if not exact_ok:
             break
 
+    t_exact = time.perf_counter() - t_start
     max_tangency, max_ratio, horizon_cut, diverged, worst_run = 0.0, 0.0, 0, 0, ""
+    float_points = []
     for i in range(n_students):
         student = random_student(d, scale, rng, kind=student_kind)  # type: ignore[arg-type]
         atoms, weights = random_teacher_measure(rng, d_hat)
         w = balanced_teacher([float(a) for a in atoms], [float(b) for b in weights]) \
             .impulse_response(k)
+        if i < _GRADCHECK_POINTS:
+            float_points.append((student.A, student.B, student.C, w))
         dA, dB, dC = loss_gradient(student.A, student.B, student.C, w)
         norm = max(float(np.sqrt(np.sum(dA**2) + np.sum(dB**2) + np.sum(dC**2))), 1e-300)
         defect = (float(np.linalg.norm(dA - dA.T)) + float(np.linalg.norm(dB - dC.T))) / norm
@@ -220,7 +228,18 @@ def c4_numeric(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_studen
         "runs_cut_by_transversal_growth": horizon_cut,
         "gd_runs_left_bounded_region": diverged, "step_sizes": list(step_sizes),
         "student_kind": student_kind,
+        "seconds_exact_steps": t_exact,
+        "seconds_float_and_trajectories": time.perf_counter() - t_start - t_exact,
     }
+    # Everything above rests on the gradient engine: check it against the independent
+    # derivation at the first exact points (exactly) and float points (to rounding).
+    grad = check_gradient(exact_points[:_GRADCHECK_POINTS])
+    if grad.ok:
+        grad = check_gradient(float_points)
+    evidence.update(grad.evidence())
+    bad_grad = gradient_outcome(grad, evidence)
+    if bad_grad is not None:
+        return bad_grad
     if not (np.isfinite(max_tangency) and np.isfinite(max_ratio)):
         return Outcome(Status.INCONCLUSIVE, "non-finite departure or tangency defect", evidence)
     if exact_ok and max_tangency <= tol:
@@ -232,6 +251,7 @@ def c4_numeric(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_studen
                    counterexample=counterexample)
 
 
+_GRADCHECK_POINTS = 3
 _U = 2.0**-53
 _GF_RTOL = 1e-12
 _GD_KICK = 1e-12

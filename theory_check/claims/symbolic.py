@@ -12,6 +12,12 @@ import flint
 import numpy as np
 
 from theory_check._validate import check_choice, check_int
+from theory_check.claims._gradcheck import (
+    check_gradient,
+    gradient_outcome,
+    independent_gradient,
+    theory_gradient,
+)
 from theory_check.claims._registry import Kind, Outcome, Status, claim, combine
 from theory_check.claims.basic import _rational_student, measure_moments, random_teacher_measure
 from theory_check.model import loss_gradient
@@ -30,6 +36,7 @@ from theory_check.symbolic._laws import coefficient_vector
 from theory_check.symbolic._lie import lie_census
 
 _LAWS = ("Q", "Q+", "B-C^T")
+_FALSE_LAWS = ("Q+", "B-C^T")  # known-false laws every run puts through the same prover
 
 
 def _in_span(system, laws, candidates) -> bool:
@@ -48,6 +55,8 @@ def _identity_outcome(label: str, words_check, sympy_check) -> Outcome:
     ev = {"K": words_check.K, "terms_cancelled": words_check.n_terms_checked,
           "sympy_cross_check_K": sympy_check.K,
           "engines_agree": sympy_check.first_failure_k == expected_sympy}
+    if sympy_check.K < words_check.K:
+        ev["word_engine_only_for_k"] = f"{sympy_check.K + 1}..{words_check.K}"
     if not ev["engines_agree"]:
         return Outcome(Status.INCONCLUSIVE, f"{label}: word engine and sympy disagree", ev)
     if words_check.holds:
@@ -58,34 +67,97 @@ def _identity_outcome(label: str, words_check, sympy_check) -> Outcome:
                    counterexample={"k": words_check.first_failure_k, "residue": words_check.residue})
 
 
-def c2_symbolic(rng: np.random.Generator, *, K: int = 8, K_sympy: int = 5,
+def _rate(quantity: str, A, B, C, grads) -> np.ndarray:
+    """d(quantity)/dt along dθ/dt = -∇L at a point, given ∇L there (exact for Fractions).
+
+    "B-C^T": Ḃ - Ċᵀ; "Q"/"Q+": the product rule on AAᵀ - AᵀA + BBᵀ ∓ CᵀC.
+    """
+    Ad, Bd, Cd = (-g for g in grads)
+    if quantity == "B-C^T":
+        return Bd - Cd.T
+    sign = -1 if quantity == "Q" else 1
+    return (Ad @ A.T + A @ Ad.T - Ad.T @ A - A.T @ Ad + Bd @ B.T + B @ Bd.T
+            + sign * (Cd.T @ C + C.T @ Cd))
+
+
+def _rational_point(rng: np.random.Generator, d: int, k: int, kind: str = "full"):
+    """A rational student (A, B, C) and the exact moments of a rational teacher, length k."""
+    A, B, C = _rational_student(rng, d, kind)
+    atoms, weights = random_teacher_measure(rng, min(d, 2))
+    return A, B, C, measure_moments(atoms, weights, k)
+
+
+def _statement_cross_check(rng: np.random.Generator, law: str, K: int, holds: bool,
+                           first_failure: int | None, ds: tuple[int, ...] = (2, 3)) -> dict:
+    """Exact rates of `law` at rational points for every k ≤ K, by the independent gradient.
+
+    The free-algebra verdict says the rate vanishes for k < first_failure (all k if it holds);
+    this evaluates it exactly at one random rational point per (d, k) along the forward-mode
+    gradient of `claims._gradcheck` (no symbolic engine, no model code) and lists the k where
+    the two disagree.
+    """
+    disagree = []
+    for k in range(1, K + 1):
+        claimed_zero = holds or (first_failure is not None and k < first_failure)
+        for d in ds:
+            A, B, C, w = _rational_point(rng, d, k)
+            rate = _rate(law, A, B, C, independent_gradient(A, B, C, w))
+            zero = all(x == 0 for x in rate.ravel())
+            # refuted at first_failure: the rate there must be nonzero at a generic point
+            if claimed_zero != zero and (claimed_zero or k == first_failure):
+                disagree.append(f"d={d} k={k}")
+    return {"k_checked": f"1..{K}", "d_checked": list(ds), "disagreements": disagree}
+
+
+def c2_symbolic(rng: np.random.Generator, *, K: int = 8, K_sympy: int = 8,
                 full_d: tuple[int, ...] = (1, 2, 3), diagonal_d: tuple[int, ...] = (1, 2, 3, 4),
                 k_max: int = 5, law: str = "Q") -> Outcome:
     """C2, symbolic part: `law` is conserved by the gradient flow of L_k (Q by default).
 
     1. Proof for all d: in the free algebra d(law)/dt expands to 0 along dθ/dt = -∇L_k,
-       k = 1..K (word engine; sympy's noncommutative expand agrees for k ≤ K_sympy); with the
-       Noether identity ∇_A L Aᵀ - Aᵀ∇_A L + ∇_B L Bᵀ - Cᵀ∇_C L = 0 and the derived gradients
-       equal to THEORY.md's formulas.
+       k = 1..K (word engine; sympy's noncommutative expand agrees for k ≤ K_sympy, stated in
+       the evidence when K_sympy < K); with the Noether identity ∇_A L Aᵀ - Aᵀ∇_A L + ∇_B L Bᵀ
+       - Cᵀ∇_C L = 0 and the derived gradients equal to THEORY.md's formulas. At every k ≤ K
+       the verdict is also checked exactly at rational points (d = 2, 3) with the independent
+       forward-mode gradient, and the same prover must refute the known-false laws Q+ (sign of
+       CᵀC flipped) and B - Cᵀ: a prover that proves a false law makes the part INCONCLUSIVE.
     2. Derivation: for full d ∈ full_d and diagonal d ∈ diagonal_d, k ≤ k_max, the exact
        quadratic ansatz finds all conserved quadratic forms; the law's entries (Q_pq /
-       b_i² - c_i²) must lie in their span. Also reported: whether the span *equals* theirs.
+       b_i² - c_i²) must lie in their span, Q+'s must not. Also reported: whether the span
+       *equals* theirs. Proof and derivation contradicting each other is INCONCLUSIVE.
     A false `law` ("Q+", "B-C^T") makes both parts FAIL, which is how the check is shown to fail.
     """
     K = check_int("K", K, minimum=1, maximum=60)
-    K_sympy = check_int("K_sympy", K_sympy, minimum=1, maximum=12)
+    K_sympy = check_int("K_sympy", K_sympy, minimum=1, maximum=40)
     k_max = check_int("k_max", k_max, minimum=1, maximum=8)
     law = check_choice("law", law, _LAWS)
     for name, ds in (("full_d", full_d), ("diagonal_d", diagonal_d)):
         for d in ds:
             check_int(name, d, minimum=1, maximum=8 if name == "diagonal_d" else 4)
-    ident = _identity_outcome("identity", conservation_identity(law, K),
+    words_check = conservation_identity(law, K)
+    ident = _identity_outcome("identity", words_check,
                               conservation_identity(law, min(K, K_sympy), engine="sympy"))
+    # The same prover on known-false laws: each must be refuted (at k = 1 already).
+    controls = {f: conservation_identity(f, K) for f in _FALSE_LAWS if f != law}
+    proved_false = [f for f, c in controls.items() if c.holds]
+    cross = _statement_cross_check(rng, law, K, words_check.holds, words_check.first_failure_k)
+    ev = {**ident.evidence, "false_laws_refuted": {f: c.first_failure_k for f, c in controls.items()},
+          "exact_cross_check_k": cross["k_checked"], "exact_cross_check_d": cross["d_checked"],
+          "exact_cross_check_disagreements": "; ".join(cross["disagreements"]) or "none"}
+    if proved_false:
+        ident = Outcome(Status.INCONCLUSIVE, f"the prover proves a false law ({', '.join(proved_false)}"
+                        f" 'conserved' for k = 1..{K})", ev)
+    elif cross["disagreements"]:
+        ident = Outcome(Status.INCONCLUSIVE, "the free-algebra verdict disagrees with exact rates at "
+                        f"rational points ({'; '.join(cross['disagreements'][:3])})", ev)
+    else:
+        ident = Outcome(ident.status, ident.reason + f"; false laws {', '.join(controls)} refuted; "
+                        f"exact rates agree at every k ≤ {K}", ev, ident.counterexample)
     parts = {"identity": ident}
     if law == "Q":
         parts["noether"] = _identity_outcome("noether", noether_identity(K),
                                              noether_identity(min(K, K_sympy), engine="sympy"))
-    cases, not_contained, equal_k_ge_2, larger = 0, [], True, []
+    cases, not_contained, equal_k_ge_2, larger, false_in = 0, [], True, [], []
     for param, ds in (("full", full_d), ("diagonal", diagonal_d)):
         for d in ds:
             for k in range(1, k_max + 1):
@@ -94,44 +166,80 @@ def c2_symbolic(rng: np.random.Generator, *, K: int = 8, K_sympy: int = 5,
                 cases += 1
                 if not _in_span(system, space.laws, law_polys(param, d, law)):
                     not_contained.append(f"{param} d={d} k={k}")
+                if law == "Q" and k >= 2 and _in_span(system, space.laws, law_polys(param, d, "Q+")):
+                    false_in.append(f"{param} d={d} k={k}")
                 if not space.matches_expected:
                     larger.append(f"{param} d={d} k={k}: {space.dim} vs {space.expected_dim}")
                     equal_k_ge_2 &= k == 1
     ev = {"cases": cases, "law": law, "cases_law_not_conserved": len(not_contained),
+          "cases_false_law_Q+_in_span": len(false_in),
           "span_equals_known_laws_for_k_ge_2": equal_k_ge_2,
           "cases_with_more_quadratic_laws": "; ".join(larger) or "none",
           "arithmetic": "exact (python-flint fmpz_mpoly, fmpz_mat)", "tolerance": 0,
           "python_flint": flint.__version__}
-    if not_contained:
+    if false_in:
+        parts["ansatz"] = Outcome(Status.INCONCLUSIVE, f"the derived span contains the false law Q+ "
+                                  f"in {len(false_in)} cases (e.g. {false_in[0]})", ev)
+    elif not_contained:
         parts["ansatz"] = Outcome(Status.FAIL, f"{law} not among the derived conserved forms in "
                                   f"{len(not_contained)} cases", ev,
                                   counterexample={"cases": not_contained[:5]})
     else:
         parts["ansatz"] = Outcome(Status.PASS, f"{law}'s entries lie in the derived conserved "
                                   f"quadratic forms in all {cases} cases", ev)
-    return combine(parts)
+    out = combine(parts)
+    statuses = {o.status for o in parts.values()}
+    if {Status.PASS, Status.FAIL} <= statuses:
+        # A proof for all d and a derivation that contradicts it: one engine is wrong.
+        return Outcome(Status.INCONCLUSIVE, "proof and derivation disagree: " + out.reason,
+                       out.evidence, out.counterexample)
+    return out
 
 
 # C2 is registered in `claims.composite`, joined with the numeric high-precision part.
-C2_SYMBOLIC_DEFAULTS: dict = {"K": 8, "K_sympy": 5, "full_d": (1, 2, 3), "diagonal_d": (1, 2, 3, 4),
+C2_SYMBOLIC_DEFAULTS: dict = {"K": 8, "K_sympy": 8, "full_d": (1, 2, 3), "diagonal_d": (1, 2, 3, 4),
                               "k_max": 5, "law": "Q"}
-C2_SYMBOLIC_THOROUGH: dict = {"K": 40, "K_sympy": 8, "full_d": (1, 2, 3, 4),
+# sympy's expansion at k = 40 takes minutes (~150 s for the three identities): it cross-checks
+# k ≤ 20, the exact rational evaluation every k ≤ 40.
+C2_SYMBOLIC_THOROUGH: dict = {"K": 40, "K_sympy": 20, "full_d": (1, 2, 3, 4),
                               "diagonal_d": tuple(range(1, 9)), "k_max": 6}
 
 
-def c4_symbolic(rng: np.random.Generator, *, K: int = 8, K_sympy: int = 5,
+def c4_symbolic(rng: np.random.Generator, *, K: int = 8, K_sympy: int = 8,
                 manifold: str = "balanced") -> Outcome:
     """C4, symbolic part: on {A = Aᵀ, B = Cᵀ}, ∇_A L is symmetric and ∇_B L = (∇_C L)ᵀ.
 
     Free-algebra identities after substituting Aᵀ → A, Cᵀ → B, Bᵀ → C, for k = 1..K (all d);
-    sympy's noncommutative expansion cross-checks k ≤ K_sympy. `manifold="B=C^T only"` (A not
-    symmetric) must FAIL. `rng` is unused (the proof is deterministic).
+    sympy's noncommutative expansion cross-checks k ≤ K_sympy. The same prover must refute
+    tangency on the larger set {B = Cᵀ} (A not symmetric), else INCONCLUSIVE; and at every
+    k ≤ K the independent forward-mode gradient at a rational point of the manifold (d = 3)
+    must be tangent exactly. `manifold="B=C^T only"` (A not symmetric) must FAIL.
     """
-    del rng
     K = check_int("K", K, minimum=1, maximum=60)
-    K_sympy = check_int("K_sympy", K_sympy, minimum=1, maximum=12)
-    return _identity_outcome("tangency", balanced_tangency(K, manifold),
-                             balanced_tangency(min(K, K_sympy), manifold, engine="sympy"))
+    K_sympy = check_int("K_sympy", K_sympy, minimum=1, maximum=40)
+    manifold = check_choice("manifold", manifold, ("balanced", "B=C^T only"))
+    out = _identity_outcome("tangency", balanced_tangency(K, manifold),
+                            balanced_tangency(min(K, K_sympy), manifold, engine="sympy"))
+    control = balanced_tangency(K, "B=C^T only")
+    not_tangent = []
+    for k in range(1, K + 1):
+        A, B, C, w = _rational_point(rng, 3, k, kind="balanced" if manifold == "balanced" else "full")
+        if manifold != "balanced":
+            C = B.T.copy()
+        dA, dB, dC = independent_gradient(A, B, C, w)
+        if not (np.all(dA == dA.T) and np.all(dB == dC.T)):
+            not_tangent.append(k)
+    ev = {**out.evidence, "control_B=C^T_only_refuted_at_k": control.first_failure_k,
+          "exact_tangency_k_checked": f"1..{K}",
+          "exact_tangency_fails_at_k": not_tangent[:10] or "none"}
+    if control.holds:
+        return Outcome(Status.INCONCLUSIVE, "the prover proves tangency on {B = Cᵀ} with A free "
+                       f"(false) for k = 1..{K}", ev)
+    if (out.status is Status.PASS) == bool(not_tangent) and out.status is not Status.INCONCLUSIVE:
+        return Outcome(Status.INCONCLUSIVE, f"free-algebra verdict {out.status.value} but the exact "
+                       f"gradient at rational points is {'not ' if not_tangent else ''}tangent "
+                       f"(k = {not_tangent[:5]})", ev)
+    return Outcome(out.status, out.reason, ev, out.counterexample)
 
 
 @claim(
@@ -205,16 +313,6 @@ def check_c3(rng: np.random.Generator, *, full_d: tuple[int, ...], diagonal_d: t
                    "(k = 1: D - 1; k ≥ 2: d(d+1)/2 full, d diagonal)", ev)
 
 
-def _rate_of(quantity: str, A, B, C, w) -> np.ndarray:
-    """d(quantity)/dt along dθ/dt = -∇L at a point, exactly (object arrays of Fractions)."""
-    dA, dB, dC = loss_gradient(A, B, C, w)
-    Ad, Bd, Cd = -dA, -dB, -dC
-    if quantity == "B-C^T":
-        return Bd - Cd.T
-    return (Ad @ A.T + A @ Ad.T - Ad.T @ A - A.T @ Ad + Bd @ B.T + B @ Bd.T
-            - Cd.T @ C - C.T @ Cd)
-
-
 @claim(
     "N2",
     title="B - Cᵀ is conserved (false)",
@@ -223,43 +321,74 @@ def _rate_of(quantity: str, A, B, C, w) -> np.ndarray:
     defaults={"d": 2, "k": 3, "d_hat": 2, "n_points": 5, "K": 8, "quantity": "B-C^T"},
     thorough={"d": 4, "k": 6, "n_points": 50, "K": 40},
     engines=("symbolic", "model"),
-    headline=("max_abs_rate", "in_derived_laws", "identity_holds"),
+    headline=("max_abs_rate", "rates_match_theory", "in_derived_laws", "identity_holds"),
 )
 def check_n2(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_points: int, K: int,
              quantity: str) -> Outcome:
     """Is `quantity` conserved? Exact rates at rational points, the ansatz, the free algebra.
 
     At `n_points` random rational full students θ and rational teachers, d(quantity)/dt is
-    evaluated exactly; a nonzero value is an explicit counterexample (FAIL). Also reported:
-    whether its entries lie among the derived conserved forms (full d, k) and whether the
-    free-algebra identity holds. `quantity="Q"` (true) must PASS.
+    evaluated exactly three ways: with the gradient engine (`model.loss_gradient`), with the
+    independent forward-mode gradient (`claims._gradcheck`), and from THEORY.md §2's formulas
+    (for B - Cᵀ: `2 Σ_j r_j (A^j B - (Aᵀ)^j Cᵀ)`; for Q: 0). FAIL needs all of: the three agree
+    exactly at every point, the rate is nonzero somewhere (the counterexample), the free-algebra
+    prover refutes the law, and its entries are not among the derived conserved forms; any
+    disagreement is INCONCLUSIVE with the mismatch. `quantity="Q"` (true) must PASS.
     """
     d = check_int("d", d, minimum=1, maximum=4)
     k = check_int("k", k, minimum=1, maximum=8)
+    d_hat = check_int("d_hat", d_hat, minimum=1, maximum=39)
     n_points = check_int("n_points", n_points, minimum=1)
+    K = check_int("K", K, minimum=1, maximum=60)
     quantity = check_choice("quantity", quantity, ("B-C^T", "Q"))
     ident = conservation_identity(quantity, K)
     system = rnn_system("full", d, k)
     space = discover_laws(system, rng)
     in_laws = _in_span(system, space.laws, law_polys("full", d, quantity))
-    worst, counter = Fraction(0), None
-    for _ in range(n_points):
+    worst, counter, mismatch, points = Fraction(0), None, [], []
+    for i in range(n_points):
         A, B, C = _rational_student(rng, d, "full")
         atoms, weights = random_teacher_measure(rng, d_hat)
-        w = np.array(measure_moments(atoms, weights, k), dtype=object)
-        rate = _rate_of(quantity, A, B, C, w)
+        wl = measure_moments(atoms, weights, k)
+        w = np.array(wl, dtype=object)
+        points.append((A, B, C, wl))
+        rate = _rate(quantity, A, B, C, loss_gradient(A, B, C, w))
+        independent = _rate(quantity, A, B, C, independent_gradient(A, B, C, wl))
+        predicted = _rate(quantity, A, B, C, theory_gradient(A, B, C, wl))
+        if quantity == "Q":
+            predicted = predicted * 0  # THEORY.md C2: dQ/dt = 0
+        for label, other in (("independent derivation", independent), ("THEORY.md formula", predicted)):
+            gap = max(abs(x - y) for x, y in zip(rate.ravel(), other.ravel(), strict=True))
+            if gap != 0:
+                mismatch.append(f"point {i}: engine rate vs {label} differs by {float(gap):.3g}")
         m = max(abs(x) for x in rate.ravel())
         if m > worst:
             worst = m
             counter = {"A": A.tolist(), "B": B.ravel().tolist(), "C": C.ravel().tolist(),
                        "teacher_atoms": atoms, "teacher_weights": weights, "k": k,
-                       f"d({quantity})/dt": rate.ravel().tolist()}
-    ev = {"max_abs_rate": worst, "n_points": n_points, "in_derived_laws": in_laws,
-          "identity_holds": ident.holds, "identity_residue": ident.residue or "0",
-          "quantity": quantity, "d": d, "k": k, "arithmetic": "exact rational", "tolerance": 0}
+                       f"d({quantity})/dt": rate.ravel().tolist(),
+                       "predicted_by_THEORY.md": predicted.ravel().tolist()}
+    grad = check_gradient(points[:2])
+    ev = {"max_abs_rate": worst, "n_points": n_points, "rates_match_theory": not mismatch,
+          "rate_mismatches": "; ".join(mismatch[:3]) or "none", "in_derived_laws": in_laws,
+          "identity_holds": ident.holds, "identity_refuted_at_k": ident.first_failure_k,
+          "identity_residue": ident.residue or "0", "quantity": quantity, "d": d, "k": k,
+          "arithmetic": "exact rational", "tolerance": 0, **grad.evidence()}
+    bad_grad = gradient_outcome(grad, ev)
+    if bad_grad is not None:
+        return bad_grad
+    if mismatch:
+        return Outcome(Status.INCONCLUSIVE, f"d({quantity})/dt from the engine disagrees with the "
+                       f"prediction: {mismatch[0]}", ev)
     if worst != 0:
+        if ident.holds or in_laws:
+            return Outcome(Status.INCONCLUSIVE, f"exact rates of {quantity} are nonzero, yet the "
+                           f"symbolic engine calls it conserved (identity holds: {ident.holds}, "
+                           f"in derived laws: {in_laws})", ev)
         return Outcome(Status.FAIL, f"d({quantity})/dt = {float(worst):.4g} ≠ 0 at an explicit "
-                       "rational point (exact)", ev, counterexample=counter)
+                       "rational point (exact; equals THEORY.md's 2Σ r_j (A^j B - (Aᵀ)^j Cᵀ) and the "
+                       f"independent derivation); the prover refutes it at k = {ident.first_failure_k}",
+                       ev, counterexample=counter)
     if ident.holds and in_laws:
         return Outcome(Status.PASS, f"{quantity} conserved: rate 0 at all points, identity holds",
                        ev)

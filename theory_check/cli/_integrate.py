@@ -42,11 +42,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="init scale σ (default 1e-2)")
     p.add_argument("--T", type=float_type("--T", minimum=0.0, strict=True), default=50.0,
                    help="time horizon T > 0 (default 50)")
-    p.add_argument("--dps", type=int_type("--dps", minimum=5, maximum=MAX_DPS), default=30,
-                   help=f"decimal digits, 5..{MAX_DPS} (default 30; taylor and odefun)")
+    p.add_argument("--dps", type=int_type("--dps", minimum=5, maximum=MAX_DPS), default=None,
+                   help=f"decimal digits, 5..{MAX_DPS} (methods taylor, odefun; default 30)")
     p.add_argument("--method", choices=METHODS, default="taylor", help="integrator (default taylor)")
     p.add_argument("--eta", type=float_type("--eta", minimum=0.0, strict=True), default=None,
-                   help="GD step size (method gd)")
+                   help="GD step size (method gd only; required there)")
     p.add_argument("--seed", type=int_type("--seed", minimum=0), default=0,
                    help="seed of the random student (default 0)")
     add_json_option(p, "the summary")

@@ -22,13 +22,16 @@ import numpy as np
 
 from theory_check._validate import check_choice, check_int, check_real
 from theory_check.flow import _taylor as tay
-from theory_check.model import LinearRNN, loss_gradient, markov_parameters
+from theory_check.model import LinearRNN, loss_gradient, markov_parameters, q_matrix
 from theory_check.results import NotebookRepr
 
 METHODS: tuple[str, ...] = ("taylor", "odefun", "dop853", "gd")
 PARAMS: tuple[str, ...] = ("full", "diagonal", "balanced")
 MAX_DPS = 200
 DEFAULT_BOUND = 1e6
+# The methods each method-specific option of `integrate` applies to.
+OPTION_METHODS: dict[str, tuple[str, ...]] = {"dps": ("taylor", "odefun"), "eta": ("gd",),
+                                              "tol": ("dop853",), "mixed": ("taylor",)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,10 +128,9 @@ class _Num:
 def _measure(A, B, C, param: str, num: _Num, Q0, w: np.ndarray):
     """(loss, ‖ΔQ‖, ‖ΔQ‖/‖θ‖², ‖B-Cᵀ‖/‖B‖, ‖A-Aᵀ‖/‖A‖, Q, float state) at one point."""
     Af, Bf, Cf = _full_form(A, B, C, param)
+    Q = q_matrix(Af, Bf[:, None], Cf[None, :])
     if param == "diagonal":  # the diagonal flow conserves only diag(Q) = b_i² - c_i²
-        Q = Bf * Bf - Cf * Cf
-    else:
-        Q = Af.dot(Af.T) - Af.T.dot(Af) + np.outer(Bf, Bf) - np.outer(Cf, Cf)
+        Q = np.diagonal(Q).copy()
     if Q0 is None:
         Q0 = Q
     P = num.P
@@ -196,9 +198,9 @@ class _Recorder:
 
 def integrate(
     student: LinearRNN, target: LinearRNN | Sequence[float] | np.ndarray, k: int, T: float, *,
-    method: str = "taylor", param: str = "full", dps: int = 30, eta: float | None = None,
+    method: str = "taylor", param: str = "full", dps: int | None = None, eta: float | None = None,
     n_out: int = 50, tol: float | None = None, max_steps: int = 1_000_000,
-    bound: float = DEFAULT_BOUND, progress: bool | None = None, mixed: bool = True,
+    bound: float = DEFAULT_BOUND, progress: bool | None = None, mixed: bool | None = None,
 ) -> Trajectory:
     """Integrate dθ/dt = -∇L_k(θ) (or run GD) from θ(0) = `student` up to time T.
 
@@ -210,8 +212,11 @@ def integrate(
     equally spaced times; gd records every
     ⌈steps/n_out⌉ steps. `dps` in [5, 200]; T > 0; ‖θ‖∞ > `bound` ends the run with status
     "diverged". Ctrl-C ends it with status "interrupted" and the trajectory so far.
-    `mixed` (taylor only): compute the high Taylor orders in float64 (`_taylor.float_tier_start`);
-    `mixed=False` computes every order in fixed point (slower; the reference for the scheme).
+    `mixed` (taylor only, default True): compute the high Taylor orders in float64
+    (`_taylor.float_tier_start`); `mixed=False` computes every order in fixed point (slower; the
+    reference for the scheme). An option given to a method it does not apply to (`dps` outside
+    taylor/odefun, default 30; `eta` outside gd; `tol` outside dop853; `mixed` outside taylor)
+    is a ValueError naming the option and the methods it applies to, never silently ignored.
     """
     k = check_int("k", k, minimum=1)
     T = check_real("T", T, minimum=0.0, strict_min=True)
@@ -220,10 +225,16 @@ def integrate(
     n_out = check_int("n_out", n_out, minimum=1)
     bound = check_real("bound", bound, minimum=0.0, strict_min=True)
     max_steps = check_int("max_steps", max_steps, minimum=1)
+    given = {"dps": dps, "eta": eta, "tol": tol, "mixed": mixed}
+    for option, value in given.items():
+        if value is not None and method not in OPTION_METHODS[option]:
+            raise ValueError(f"{option} applies only to method {' or '.join(OPTION_METHODS[option])}; "
+                             f"got {option}={value!r} with method={method!r}")
     if method in ("taylor", "odefun"):
-        dps = check_int("dps", dps, minimum=5, maximum=MAX_DPS)
-    else:
-        dps = None
+        dps = check_int("dps", 30 if dps is None else dps, minimum=5, maximum=MAX_DPS)
+    if method == "dop853" and tol is not None:
+        tol = check_real("tol", tol, minimum=1e-16, maximum=1e-2)
+    mixed = True if mixed is None else mixed
     if method == "gd":
         if eta is None:
             raise ValueError("method='gd' needs eta, a step size in (0, inf)")
