@@ -360,10 +360,8 @@ def test_integrate_reports_time_reached_when_not_a_terminal(monkeypatch, capsys,
     import theory_check.cli._progress as prog
 
     monkeypatch.setattr(prog, "INTERVAL", 0.02)
-    argv = ["integrate", "--d", "3", "--k", "4", "--T", "20", "--dps", "25", "--method", method,
-            "--json", "-"]
-    if method == "gd":
-        argv += ["--eta", "0.0005"]
+    argv = ["integrate", "--d", "3", "--k", "4", "--T", "20", "--method", method, "--json", "-"]
+    argv += ["--eta", "0.0005"] if method == "gd" else ["--dps", "25"]  # each method's own option
     assert main(argv) == 0
     err = capsys.readouterr().err
     times = [float(m) for m in re.findall(rf"theory-check integrate \({method}\): t = (\S+) / 20", err)]
