@@ -6,10 +6,11 @@ j (the w_j are free, so ∇q·∇L ≡ 0 coefficient-wise in w splits per j). Ea
 in the unknowns m. Three steps keep this exact and cheap:
 
 1. Grading. The unknowns split into independent blocks, and each block is solved on its own:
-   - sign symmetries: every s ∈ {±1}^D with F_j(sθ) = s F_j(θ) for all j (found exactly, as
-     the GF(2) nullspace of the parities of the fields' monomials) maps conserved q to conserved
-     q(s·), so the space of laws is the direct sum of its parts of each character of the group;
-   - total degree: when every field is homogeneous, ∇q·F_j for homogeneous q is homogeneous, so
+   - sign symmetries: every s ∈ {±1}^D with g_j(sθ) = g_j(θ) for all j (found exactly, as
+     the GF(2) nullspace of the parities of the outputs' monomials) has F_j(sθ) = s F_j(θ) and
+     maps conserved q to conserved q(s·), so the space of laws is the direct sum of its parts
+     of each character of the group;
+   - total degree: when every g_j is homogeneous, ∇q·F_j for homogeneous q is homogeneous, so
      each degree of q is conserved on its own.
    For the full RNN at d = 8 this cuts 3320 unknowns into blocks of at most ~150.
 2. Candidates. Each block's equations are imposed at random integer points (necessary
@@ -28,6 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from itertools import combinations_with_replacement
 from math import gcd, isqrt, lcm
 
@@ -119,20 +121,17 @@ def is_conserved(system: PolySystem, q: flint.fmpz_mpoly) -> bool:
 
 
 def sign_symmetries(system: PolySystem) -> list[list[int]]:
-    """A GF(2) basis of the sign flips s with F_j(sθ) = s F_j(θ) for every field (0/1 vectors).
+    """A GF(2) basis of the sign flips s with g_j(sθ) = g_j(θ) for every output (0/1 vectors).
 
-    Component F^a of a field has parity a: each of its monomials β needs s·(β + e_a) ≡ 0 mod 2.
+    Each monomial α of each g_j needs s·α ≡ 0 mod 2. The fields of a `PolySystem` are gradients
+    of the g_j scaled by a constant diagonal metric, so then F_j(sθ) = s F_j(θ), which is what
+    the grading needs.
     """
     D = system.n_vars
     rows = set()
-    for field in system.fields:
-        for a, comp in enumerate(field):
-            if comp.is_zero():
-                continue
-            for e in comp.to_dict():
-                v = [x & 1 for x in e]
-                v[a] ^= 1
-                rows.add(tuple(v))
+    for g in system.g:
+        for e in g.monoms():
+            rows.add(tuple(x & 1 for x in e))
     rows.discard((0,) * D)
     if not rows:
         return [[int(i == j) for i in range(D)] for j in range(D)]
@@ -140,17 +139,11 @@ def sign_symmetries(system: PolySystem) -> list[list[int]]:
     return [[int(X[i, j]) for i in range(D)] for j in range(nullity)]
 
 
-def _homogeneous_fields(system: PolySystem) -> bool:
-    """Every field has all its components homogeneous of one common degree."""
-    for field in system.fields:
-        degs = set()
-        for comp in field:
-            if comp.is_zero():
-                continue
-            for e in comp.to_dict():
-                degs.add(sum(e))
-            if len(degs) > 1:
-                return False
+def _homogeneous_outputs(system: PolySystem) -> bool:
+    """Every output g_j is homogeneous (then so is every component of its field)."""
+    for g in system.g:
+        if len({sum(e) for e in g.monoms()}) > 1:
+            return False
     return True
 
 
@@ -158,7 +151,7 @@ def ansatz_blocks(system: PolySystem, degree: int = 2) -> list[list[int]]:
     """Indices into `monomials(D, degree)` grouped into independent blocks (see module doc)."""
     D = system.n_vars
     syms = sign_symmetries(system)
-    by_degree = _homogeneous_fields(system)
+    by_degree = _homogeneous_outputs(system)
     blocks: defaultdict[tuple, list[int]] = defaultdict(list)
     for u, m in enumerate(monomials(D, degree)):
         char = tuple(sum(s[a] for a in m) & 1 for s in syms)
@@ -321,10 +314,23 @@ def _span_ranks(laws: list, expected: tuple) -> tuple[int, int, int]:
     return rank(laws), rank(list(expected)), rank([*laws, *expected])
 
 
-def law_string(system: PolySystem, q: flint.fmpz_mpoly) -> str:
-    """A law as text in sympy syntax (`a11**2 - c1*c2`), terms in a fixed order."""
+@lru_cache(maxsize=16)
+def _symbols(names: tuple[str, ...]) -> tuple:
     import sympy
 
-    gens = sympy.symbols(system.names)
-    expr = sympy.Poly.from_dict({tuple(e): int(c) for e, c in q.to_dict().items()}, *gens)
-    return str(expr.as_expr())
+    return tuple(sympy.Symbol(n) for n in names)
+
+
+def law_string(system: PolySystem, q: flint.fmpz_mpoly) -> str:
+    """A law as text in sympy syntax (`a11**2 - c1*c2`), terms in sympy's printing order."""
+    import sympy
+
+    gens = _symbols(system.names)
+    terms = []
+    for e, c in q.to_dict().items():
+        m = sympy.Integer(int(c))
+        for g, x in zip(gens, e, strict=True):
+            if x:
+                m = m * g**x
+        terms.append(m)
+    return str(sympy.Add(*terms))

@@ -26,6 +26,7 @@ not met and the last level still added rank.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import flint
@@ -142,20 +143,54 @@ class _Jets:
         self.ctx = flint.nmod_mpoly_ctx.get(names, modulus=PRIME, ordering="degrevlex")
         self.zero = self.ctx.from_dict({})
         self.shift = [g + c for g, c in zip(self.ctx.gens(), point, strict=True)]
+        self.point = [c % PRIME for c in point]
 
     def from_field(self, field: Field, order: int) -> list[list]:
         out = []
         for comp in field:
             parts: list[dict] = [{} for _ in range(order + 1)]
             if not comp.is_zero():
-                shifted = self.ctx.from_dict({e: int(c) % PRIME for e, c in comp.to_dict().items()}
-                                             ).compose(*self.shift)
-                for e, c in shifted.to_dict().items():
-                    deg = sum(e)
-                    if deg <= order:
-                        parts[deg][e] = c
+                P = self.ctx.from_dict({e: int(c) % PRIME for e, c in comp.to_dict().items()})
+                n_vars = sum(1 for v in P.degrees() if v)
+                deg = P.total_degree()
+                # Shifting expands each monomial into up to 2^deg terms; when only a low order
+                # is needed, Taylor coefficients from derivatives at θ0 are far cheaper.
+                if order < deg and math.comb(n_vars + order, order) < len(P) * 2 ** deg // 8:
+                    self._taylor(P, order, parts)
+                else:
+                    for e, c in P.compose(*self.shift).to_dict().items():
+                        if sum(e) <= order:
+                            parts[sum(e)][e] = c
             out.append([self.ctx.from_dict(p) if p else self.zero for p in parts])
         return out
+
+    def _taylor(self, P, order: int, parts: list[dict]) -> None:
+        """parts[e][α] = ∂^α P(θ0) / α! for |α| = e ≤ order (derivatives taken sparsely)."""
+        D = self.D
+        point = self.point
+        level = {(): P}
+        parts[0][(0,) * D] = int(P(*point)) % PRIME
+        for e in range(1, order + 1):
+            nxt = {}
+            for alpha, Q in level.items():
+                start = alpha[-1] if alpha else 0
+                for b, v in enumerate(Q.degrees()):
+                    if b < start or not v:
+                        continue
+                    R = Q.derivative(b)
+                    if R.is_zero():
+                        continue
+                    key = (*alpha, b)
+                    nxt[key] = R
+                    val = int(R(*point)) % PRIME
+                    if val:
+                        expo = [0] * D
+                        fact = 1
+                        for a in key:
+                            expo[a] += 1
+                            fact *= expo[a]  # builds α! one factor at a time
+                        parts[e][tuple(expo)] = val * pow(fact, -1, PRIME) % PRIME
+            level = nxt
 
     def derivatives(self, X: list[list], upto: int) -> list[dict[int, list]]:
         """dX[a][b][e] = ∂_b of the degree-(e+1) part of X^a, e = 0..upto (nonzero b only)."""
