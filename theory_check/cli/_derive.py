@@ -21,10 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Models: the RNN of the theory (--param, outputs g_j = C A^j B), a built-in family "
         "(--model mimo | complex-diagonal | deep-linear | projected) or your own "
         "(--model FILE.py:NAME, NAME a theory_check.symbolic.Model or a function returning one).",
-        epilog="Limits (checked before computing, with a time estimate on stderr): --param full "
-        "and balanced d ≤ 9, diagonal d ≤ 32, 1 ≤ k ≤ 40, and an estimated cost ≤ 600 s on one "
-        "core (full d = 8, k = 3 is estimated ~20 s; d = 9, k = 3 ~60 s); md/latex also derive the "
-        "equations with sympy (size estimate ≤ 60,000 terms). Built-ins: mimo/projected d, m, p "
+        epilog="Limits (checked before computing; estimates over 5 s are printed on stderr): "
+        "--param full and balanced d ≤ 9, diagonal d ≤ 32, 1 ≤ k ≤ 40, Σ_j #terms(∇g_j) ≤ "
+        "400,000, and an estimated CPU time ≤ 600 s (measured on one core of the project's "
+        "machine: full d = 8, k = 3 about 10 s, d = 9 about 20 s; diagonal d = 32, k = 3 about "
+        "6 s); md/latex also derive the equations with sympy (≤ 60,000 terms, about 2 s more at "
+        "full d = 8). Built-ins: mimo/projected d, m, p "
         "≤ 9, k ≤ 12; complex-diagonal d ≤ 16; deep-linear 2..6 widths ≤ 9; any model D ≤ 160. "
         "JSON n_independent_laws is D - lie_algebra_dim, an upper bound that is exact when "
         "certified is true (a warning on stderr says when it is not).")

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from theory_check._validate import check_int
+from theory_check.symbolic._cost import estimate_seconds
 from theory_check.symbolic._derive import GradientFlow, gradient_flow
 from theory_check.symbolic._laws import LawSpace, discover_laws
 from theory_check.symbolic._lie import LieCensus, lie_census
@@ -111,10 +112,12 @@ def derive(param: str, d: int, k: int, *, seed: int = 0, equations: bool = True,
     Deterministic given `seed`.
 
     Raises ValueError before any long computation if the case is beyond the documented limits
-    (`theory_check.symbolic.MAX_TERMS`, and `MAX_TERMS_SYMPY` when equations are requested).
+    (`theory_check.symbolic.MAX_TERMS`, an estimated `MAX_SECONDS` of CPU time from
+    `estimate_seconds`, and `MAX_TERMS_SYMPY` when equations are requested).
     `on_stage(name)` is called as each of the three stages starts (for progress display).
     """
     param, d, k = validate(param, d, k)
+    estimate_seconds(param, d, k)  # refuses what the cost model puts beyond MAX_SECONDS
     if equations:
         validate(param, d, k, limit=MAX_TERMS_SYMPY)
     seed = check_int("seed", seed, minimum=0)

@@ -194,41 +194,45 @@ class _Jets:
 
     def derivatives(self, X: list[list], upto: int) -> list[dict[int, list]]:
         """dX[a][b][e] = ∂_b of the degree-(e+1) part of X^a, e = 0..upto (nonzero b only)."""
-        out = []
-        for comp in X:
-            row: dict[int, list] = {}
-            top = min(upto + 1, len(comp) - 1)
-            used = set()
-            for e in range(1, top + 1):
-                if not comp[e].is_zero():
-                    used.update(b for b, v in enumerate(comp[e].degrees()) if v)
-            for b in used:
-                row[b] = [comp[e + 1].derivative(b) if e + 1 <= top else self.zero
-                          for e in range(upto + 1)]
-            out.append(row)
-        return out
+        return [self._component_derivatives(comp, upto) for comp in X]
 
-    def bracket(self, F: list[list], dF: list[dict], X: list[list], dX: list[dict],
-                order: int) -> list[list]:
-        """[F, X] = DX·F - DF·X to order `order` (inputs known to order ≥ order + 1)."""
-        out = []
+    def _component_derivatives(self, comp: list, upto: int) -> dict[int, list]:
+        row: dict[int, list] = {}
+        top = min(upto + 1, len(comp) - 1)
+        used = set()
+        for e in range(1, top + 1):
+            if not comp[e].is_zero():
+                used.update(b for b, v in enumerate(comp[e].degrees()) if v)
+        for b in used:
+            row[b] = [comp[e + 1].derivative(b) if e + 1 <= top else self.zero
+                      for e in range(upto + 1)]
+        return row
+
+    def brackets(self, gens: list[tuple[list, list[dict]]], X: list[list], order: int
+                 ) -> list[list[list]]:
+        """[F, X] = DX·F - DF·X to order `order` for each (F, DF) in `gens` (inputs known to
+        order ≥ order + 1). X's derivatives are formed one component at a time and dropped, so
+        memory stays at the size of the jets themselves."""
+        outs: list[list[list]] = [[] for _ in gens]
         for a in range(self.D):
-            parts = []
-            for r in range(order + 1):
-                s = self.zero
-                for b, dxb in dX[a].items():
-                    for p in range(r + 1):
-                        q = r - p
-                        if not dxb[p].is_zero() and not F[b][q].is_zero():
-                            s = s + dxb[p] * F[b][q]
-                for b, dfb in dF[a].items():
-                    for p in range(r + 1):
-                        q = r - p
-                        if not dfb[p].is_zero() and not X[b][q].is_zero():
-                            s = s - dfb[p] * X[b][q]
-                parts.append(s)
-            out.append(parts)
-        return out
+            dXa = self._component_derivatives(X[a], order)
+            for out, (F, dF) in zip(outs, gens, strict=True):
+                parts = []
+                for r in range(order + 1):
+                    s = self.zero
+                    for b, dxb in dXa.items():
+                        for p in range(r + 1):
+                            q = r - p
+                            if not dxb[p].is_zero() and not F[b][q].is_zero():
+                                s = s + dxb[p] * F[b][q]
+                    for b, dfb in dF[a].items():
+                        for p in range(r + 1):
+                            q = r - p
+                            if not dfb[p].is_zero() and not X[b][q].is_zero():
+                                s = s - dfb[p] * X[b][q]
+                    parts.append(s)
+                out.append(parts)
+        return outs
 
     def value(self, X: list[list]) -> list[int]:
         return [int(c[0].to_dict().get((0,) * self.D, 0)) if not c[0].is_zero() else 0 for c in X]
@@ -278,15 +282,16 @@ def _census_at_depth(system: PolySystem, point: tuple[int, ...], target: int, N:
         new_frontier, added = [], 0
         for X in frontier:
             vX, JX = jets.value(X), jets.jacobian(X)
-            dX = jets.derivatives(X, order) if order > 0 else None
+            todo = []
             for i in range(len(gens)):
                 n_fields += 1
                 if span.adds(_bracket_value(JX, vals[i], jacs[i], vX)):
                     added += 1
                     if span.rank >= target:
                         return span.rank, level, n_fields, True
-                    if order > 0:
-                        new_frontier.append(jets.bracket(gens[i], dgens[i], X, dX, order))
+                    todo.append(i)
+            if order > 0 and todo:
+                new_frontier += jets.brackets([(gens[i], dgens[i]) for i in todo], X, order)
         frontier = new_frontier
     # Deeper levels can only help if the last level still added rank.
     return span.rank, level, n_fields, span.rank >= target or added == 0 or level < N
