@@ -1,6 +1,7 @@
 """User models and the built-in families in the symbolic engine: certified law counts, the
 graded ansatz, the modular Lie census against the exact reference, and the `derive --model` CLI."""
 
+import itertools
 import json
 import textwrap
 
@@ -251,3 +252,17 @@ def test_cli_derive_model_file_errors_are_one_line(tmp_path, capsys) -> None:
     assert "neither a theory_check.symbolic.Model" in capsys.readouterr().err
     assert main(["derive", "--model", f"{f}:Y"]) == 2
     assert "defines no 'Y'" in capsys.readouterr().err
+
+
+def test_cost_estimate_grows_with_the_case_and_refuses_beyond_its_limit() -> None:
+    from theory_check.symbolic import MAX_SECONDS, estimate_seconds
+
+    full = [estimate_seconds("full", d, 3) for d in range(2, 10)]
+    assert all(a < b for a, b in itertools.pairwise(full)) and full[-1] < MAX_SECONDS
+    assert estimate_seconds("diagonal", 32, 3) < estimate_seconds("full", 8, 3) * 10
+    with pytest.raises(ValueError, match=r"estimated at ~.* beyond the documented limit of 1 s"):
+        estimate_seconds("full", 8, 3, limit=1)
+    with pytest.raises(ValueError, match=r"d must be an integer in \[1, 32\]"):
+        estimate_seconds("diagonal", 33, 3)
+    with pytest.raises(ValueError, match=r"d must be an integer in \[1, 9\]"):
+        estimate_seconds("full", 10, 3)

@@ -78,6 +78,8 @@ class PolySystem:
     `fields[j][i]` is the i-th component of F_j; the gradient flow of Σ (g_j - w_j)² is
     `dθ/dt = -Σ_j r_j F_j · field_factor` (field_factor = 2 for full/diagonal, 1 for balanced).
     `expected_laws` are the known conserved quantities (Q's entries, b_i² - c_i², …).
+    The fields must be gradients of the g_j scaled by one constant diagonal metric (true of
+    every system built here): the law ansatz reads the sign symmetries off the g_j.
     """
 
     name: str
