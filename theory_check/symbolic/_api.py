@@ -79,7 +79,7 @@ class Derivation:
             "",
             f"Equal to the span of the known laws ({rnn_system(self.param, self.d, 1).expected_label}): "
             f"{lw.matches_expected}",
-            f"dim Lie{{∇g_0, …, ∇g_{self.k - 1}}}(θ0) = {c.lie_dim} (exact rank, bracket depth "
+            f"dim Lie{{∇g_0, …, ∇g_{self.k - 1}}}(θ0) ≥ {c.lie_dim} (rank mod 2⁶¹-1 at θ0; bracket depth "
             f"{c.depth}); D = {c.n_vars}",
             f"Independent conservation laws: D - dim Lie = {c.n_laws} ({cert}); "
             f"prediction {predicted_laws(self.param, self.d, self.k)}",
@@ -243,7 +243,8 @@ class ModelDerivation:
             "",
             f"Equal to the span of the known laws ({self.model.system.expected_label}): "
             f"{lw.matches_expected}",
-            f"dim Lie{{∇φ_j}}(θ0) = {c.lie_dim} (rank, bracket depth {c.depth}); D = {c.n_vars}",
+            f"dim Lie{{∇φ_j}}(θ0) ≥ {c.lie_dim} (rank mod 2⁶¹-1 at θ0; bracket depth {c.depth}); "
+            f"D = {c.n_vars}",
             f"Independent conservation laws: D - dim Lie = {c.n_laws} ({cert}); {pred}",
         ]
 
