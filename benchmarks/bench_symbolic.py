@@ -120,10 +120,13 @@ def plain_sympy(d, k):
 
 
 def peak_mb(code: str) -> float:
-    """Peak resident memory (MB) of a fresh interpreter running `code`."""
-    out = subprocess.run([sys.executable, "-c", code + "\nimport resource; "
-                          "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
-                         capture_output=True, text=True, check=True)
+    """Peak resident memory (MB, VmHWM) of a fresh interpreter running `code`.
+
+    VmHWM starts afresh at exec; ru_maxrss would include the forked parent's pages.
+    """
+    tail = "\nprint(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])"
+    out = subprocess.run([sys.executable, "-c", code + tail], capture_output=True, text=True,
+                         check=True)
     return int(out.stdout.split()[-1]) / 1024
 
 

@@ -266,3 +266,16 @@ def test_cost_estimate_grows_with_the_case_and_refuses_beyond_its_limit() -> Non
         estimate_seconds("diagonal", 33, 3)
     with pytest.raises(ValueError, match=r"d must be an integer in \[1, 9\]"):
         estimate_seconds("full", 10, 3)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("balanced", 7, 3), "d must be ≤ 6 for param=balanced"),
+    (("full", 8, 2), "d must be ≤ 7 for param=full with k=2"),
+])
+def test_the_pre_check_refuses_cases_outside_the_fitted_cost_model(args, message) -> None:
+    from theory_check.symbolic import derive, estimate_seconds
+
+    with pytest.raises(ValueError, match=message):
+        estimate_seconds(*args)
+    with pytest.raises(ValueError, match=message):
+        derive(*args)

@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(--model mimo | complex-diagonal | deep-linear | projected) or your own "
         "(--model FILE.py:NAME, NAME a theory_check.symbolic.Model or a function returning one).",
         epilog="Limits (checked before computing; estimates over 5 s are printed on stderr): "
-        "--param full and balanced d ≤ 9, diagonal d ≤ 32, 1 ≤ k ≤ 40, Σ_j #terms(∇g_j) ≤ "
+        "--param full d ≤ 9 (d ≤ 7 when k = 2), balanced d ≤ 6, diagonal d ≤ 32, 1 ≤ k ≤ 40, "
+        "Σ_j #terms(∇g_j) ≤ "
         "400,000, and an estimated CPU time ≤ 600 s (measured on one core of the project's "
         "machine: full d = 8, k = 3 about 10 s, d = 9 about 20 s; diagonal d = 32, k = 3 about "
         "6 s); md/latex also derive the equations with sympy (≤ 60,000 terms, about 2 s more at "
