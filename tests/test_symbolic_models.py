@@ -116,14 +116,14 @@ def test_user_model_with_rational_coefficients_and_a_known_law() -> None:
 
 
 def test_degree_three_ansatz_finds_a_cubic_law() -> None:
-    # φ = x y z: the two rescalings give x² - y², y² - z²; products such as x²·... are not new,
-    # but with degree 3 every cubic combination of them that is conserved must be proven too.
+    # φ = x y z: the rescalings give x² - y², y² - z²; no cubic law exists (products of laws
+    # are quartic), so the degree-3 ansatz must find exactly the same two.
     x, y, z = sympy.symbols("x y z")
     m = model([x, y, z], [x * y * z, (x * y * z) ** 2])
     r2, r3 = derive_model(m, degree=2), derive_model(m, degree=3)
     assert r2.laws.dim == 2 and r3.laws.dim == 2 and r3.laws.degree == 3
     assert r3.certified and r3.n_laws == 2
-    # A cubic law appears when the flow allows one: φ = x + y, q = (x - y)³.
+    # φ = x + y: every function of x - y is conserved, so degree ≤ 3 gives x - y, (x - y)², (x - y)³.
     m2 = model([x, y], [x + y])
     r = derive_model(m2, degree=3)
     assert "x**3 - 3*x**2*y + 3*x*y**2 - y**3" in r.laws.strings and r.laws.dim == 3
