@@ -279,3 +279,10 @@ def test_the_pre_check_refuses_cases_outside_the_fitted_cost_model(args, message
         estimate_seconds(*args)
     with pytest.raises(ValueError, match=message):
         derive(*args)
+
+
+@pytest.mark.parametrize("build", [lambda: mimo_rnn(9, 3, 3, 12), lambda: projected_rnn(9, 2, 2, 12),
+                                   lambda: deep_linear((9, 9, 9, 9, 9, 9))])
+def test_oversized_builtins_are_refused_before_building(build) -> None:
+    with pytest.raises(ValueError, match="polynomial terms, beyond the documented limit"):
+        build()

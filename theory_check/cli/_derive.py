@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "machine: full d = 8, k = 3 about 10 s, d = 9 about 20 s; diagonal d = 32, k = 3 about "
         "6 s); md/latex also derive the equations with sympy (≤ 60,000 terms, about 2 s more at "
         "full d = 8). Built-ins: mimo/projected d, m, p "
-        "≤ 9, k ≤ 12; complex-diagonal d ≤ 16; deep-linear 2..6 widths ≤ 9; any model D ≤ 160. "
+        "≤ 9, k ≤ 12; complex-diagonal d ≤ 16; deep-linear 2..6 widths ≤ 9; built-ins ≤ 400,000 "
+        "estimated terms; any model D ≤ 160 (models get no time estimate). "
         "JSON n_independent_laws is D - lie_algebra_dim, an upper bound that is exact when "
         "certified is true (a warning on stderr says when it is not).")
     p.add_argument("--param", default=None, help="full | diagonal | balanced (default full)")

@@ -20,6 +20,7 @@ Built-ins (each knows its balancedness-type laws; the census decides whether the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,7 +30,7 @@ from typing import Any
 import flint
 
 from theory_check._validate import check_int
-from theory_check.symbolic._systems import PolySystem
+from theory_check.symbolic._systems import MAX_TERMS, PolySystem
 
 MODELS: tuple[str, ...] = ("mimo", "complex-diagonal", "deep-linear", "projected")
 MAX_PARAMS = 160  # D: beyond it the ansatz and the jets do not fit the documented budget
@@ -121,6 +122,13 @@ def _field_system(name: str, names: Sequence[str], ctx: flint.fmpz_mpoly_ctx, g:
     return PolySystem(name, tuple(names), ctx, tuple(g), fields, tuple(expected), label, 2)
 
 
+def _check_terms(label: str, n: int) -> None:
+    """Refuse a built-in whose fields would have more than `MAX_TERMS` monomials (estimate)."""
+    if n > MAX_TERMS:
+        raise ValueError(f"{label} needs ~{n:,} polynomial terms, beyond the documented limit of "
+                         f"{MAX_TERMS:,} (reduce the sizes)")
+
+
 def _check_size(D: int) -> None:
     if D > MAX_PARAMS:
         raise ValueError(f"the model has D = {D} parameters, beyond the limit of {MAX_PARAMS}")
@@ -177,6 +185,8 @@ def mimo_rnn(d: int, m: int = 1, p: int = 1, k: int = 3) -> Model:
     m = check_int("m", m, minimum=1, maximum=9)
     p = check_int("p", p, minimum=1, maximum=9)
     k = check_int("k", k, minimum=1, maximum=12)
+    _check_terms(f"mimo d={d} m={m} p={p} k={k}",
+                 sum(p * m * d ** (j + 1) * (j + 2) for j in range(k)))
     b = _Builder((("a", d, d), ("b", d, m), ("c", p, d)))
     A, B, C = b.mats
     out, labels, U = [], [], B
@@ -246,6 +256,8 @@ def deep_linear(widths: Sequence[int]) -> Model:
         raise ValueError(f"widths must list 2 to 6 layer widths (n_0, …, n_L); got {widths!r}")
     widths = tuple(check_int("widths", w, minimum=1, maximum=9) for w in widths)
     L = len(widths) - 1
+    _check_terms("deep-linear " + "-".join(map(str, widths)),
+                 widths[0] * widths[-1] * math.prod(widths[1:-1]) * L)
     b = _Builder([(f"w{i + 1}_", widths[i + 1], widths[i]) for i in range(L)])
     P = b.mats[0]
     for W in b.mats[1:]:
@@ -276,6 +288,8 @@ def projected_rnn(d: int, m: int = 2, p: int = 2, k: int = 3) -> Model:
     m = check_int("m", m, minimum=1, maximum=9)
     p = check_int("p", p, minimum=1, maximum=9)
     k = check_int("k", k, minimum=1, maximum=12)
+    _check_terms(f"projected d={d} m={m} p={p} k={k}",
+                 sum(p * m * d ** (j + 1) * (j + 4) for j in range(k)))
     b = _Builder((("a", d, d), ("b", d, m), ("c", p, d), ("e", m, 1), ("f", 1, p)))
     A, B, C, E, F = b.mats
     U = _matmul(B, E, b.zero)
