@@ -103,7 +103,11 @@ def test_derive_json_has_exactly_the_specified_fields(capsys) -> None:
     data = json.loads(capsys.readouterr().out)
     assert list(data) == ["param", "d", "k", "n_params", "conserved_quadratic_forms",
                           "n_conserved_quadratic", "lie_algebra_dim", "n_independent_laws",
-                          "matches_balancedness", "seconds"]
+                          "matches_balancedness", "certified", "lower_bound", "equations",
+                          "seconds"]
+    assert data["certified"] is True and data["lower_bound"] == 3
+    assert data["equations"][0] == "g_0 = b1*c1 + b2*c2"
+    assert any(e.startswith("da11/dt = -2*(") for e in data["equations"])
     assert data["n_params"] == 8 and data["n_conserved_quadratic"] == 3
     assert data["lie_algebra_dim"] == 5 and data["n_independent_laws"] == 3
     assert data["matches_balancedness"] is True and len(data["conserved_quadratic_forms"]) == 3

@@ -25,7 +25,8 @@ from theory_check._validate import check_choice, check_int
 PARAMS: tuple[str, ...] = ("full", "diagonal", "balanced")
 
 # Documented limits: beyond them a request is refused before any long computation.
-MAX_D = 9            # variable names a{i}{j} stay unambiguous
+MAX_D = 9            # full/balanced: variable names a{i}{j} stay unambiguous
+MAX_D_DIAGONAL = 32  # diagonal: D = 3d ≤ 96
 MAX_K = 40
 MAX_TERMS = 400_000  # estimated monomials of all ∇g_j together (flint back end)
 MAX_TERMS_SYMPY = 60_000  # the same estimate, for sympy expressions (derivation, display)
@@ -47,7 +48,7 @@ def estimated_terms(param: str, d: int, k: int) -> int:
 def validate(param: str, d: object, k: object, *, limit: int = MAX_TERMS) -> tuple[str, int, int]:
     """Check (param, d, k) and the size estimate against `limit`; return them normalised."""
     param = check_choice("param", param, PARAMS)
-    d = check_int("d", d, minimum=1, maximum=MAX_D)
+    d = check_int("d", d, minimum=1, maximum=MAX_D_DIAGONAL if param == "diagonal" else MAX_D)
     k = check_int("k", k, minimum=1, maximum=MAX_K)
     size = estimated_terms(param, d, k)
     if size > limit:
@@ -77,6 +78,8 @@ class PolySystem:
     `fields[j][i]` is the i-th component of F_j; the gradient flow of Σ (g_j - w_j)² is
     `dθ/dt = -Σ_j r_j F_j · field_factor` (field_factor = 2 for full/diagonal, 1 for balanced).
     `expected_laws` are the known conserved quantities (Q's entries, b_i² - c_i², …).
+    The fields must be gradients of the g_j scaled by one constant diagonal metric (true of
+    every system built here): the law ansatz reads the sign symmetries off the g_j.
     """
 
     name: str
