@@ -90,8 +90,7 @@ def _imported_by(argv: list[str]) -> set[str]:
                                   ["sweep", "--help"], ["sweep", "run", "--help"], ["verify", "--help"],
                                   ["figures", "--help"], ["identify", "--help"],
                                   ["moments", "interval", "--help"], ["notes", "--help"],
-                                  pytest.param(["derive", "--help"], marks=pytest.mark.xfail(
-                                      reason="cli/_derive.py imports claims at module level"))])
+                                  ["derive", "--help"], ["selftest", "--help"]])
 def test_help_list_and_usage_errors_import_no_heavy_module(argv) -> None:
     assert _imported_by(argv) == set()
 

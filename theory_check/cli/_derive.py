@@ -145,8 +145,8 @@ def cmd_derive(args: argparse.Namespace) -> int:
     if args.out is None:
         print(text)
         return 0
-    from theory_check.results import jsonable
     from theory_check.provenance import provenance
+    from theory_check.results import jsonable
 
     try:
         args.out.mkdir(parents=True, exist_ok=True)
