@@ -171,6 +171,13 @@ def test_usage_errors_exit_2_with_one_line_naming_the_option(argv, message, caps
 
 
 def test_verify_loads_user_claim_files_and_judges_them(tmp_path, capsys) -> None:
+    from theory_check.claims import _user
+
+    with _user.restored_registry():  # the loaded claims must not leak into other tests
+        _verify_user_claims(tmp_path, capsys)
+
+
+def _verify_user_claims(tmp_path, capsys) -> None:
     examples = str(Path(__file__).parent / "examples")
     assert main(["verify", "--claims", examples, "--only-user", "--json", "-"]) == 0
     rows = json.loads(capsys.readouterr().out)
