@@ -128,3 +128,15 @@ def tanh_bptt_off() -> Any:
         return loss, (0.9 * grads[0], *grads[1:])
 
     return patch_everywhere(tanh, "tanh_gradients", tanh_gradients)
+
+
+@sabotage("train.init_scale_ignored", engine="train", quick=False,
+          description="train_linear ignores init_scale and always starts from σ = 1e-3 (every "
+                      "student is a small-init student)")
+def init_scale_ignored() -> Any:
+    original = linear.train_linear
+
+    def train_linear(teacher, **kw):  # type: ignore[no-untyped-def]
+        return original(teacher, **{**kw, "init_scale": 1e-3})
+
+    return patch_everywhere(linear, "train_linear", train_linear)
