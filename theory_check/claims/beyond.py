@@ -4,11 +4,12 @@ teachers, C14 the short-memory contrast. Each is tested, not assumed: the verdic
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from theory_check._validate import check_int, check_real
+from theory_check._validate import ParameterError, check_int, check_real
 from theory_check.claims._registry import Kind, Outcome, Status, claim
 from theory_check.claims.train import (
     _seeds,
@@ -131,3 +132,214 @@ def check_c14(rng: np.random.Generator, *, teacher_atom: float, d: int, ks: Sequ
         return Outcome(Status.FAIL, f"{len(fails)} violation(s): {f['why']} at k = {f['k']} ({side})",
                        evidence, counterexample=f)
     return Outcome(Status.PASS, f"λ̂ = {lam:g}: {side}", evidence)
+
+
+# --------------------------------------------------------------------------------------------
+# C13
+# --------------------------------------------------------------------------------------------
+
+def _fraction(x: Any) -> Fraction:
+    """A teacher number: strings like "9/10" exactly; numbers as the decimal they print as."""
+    return Fraction(x) if isinstance(x, str | int | Fraction) else Fraction(str(x))
+
+
+def _mimo_targets(atoms: Sequence[Fraction], vectors: Sequence[Sequence[Fraction]], q: int
+                  ) -> np.ndarray:
+    lam = np.array([float(a) for a in atoms])
+    Bt = np.array([[float(x) for x in v] for v in vectors])  # rows b_iᵀ
+    return np.array([Bt.T @ np.diag(lam**j) @ Bt for j in range(q)])
+
+
+def _audit_mimo(res: Any, W: np.ndarray, k: int) -> dict[str, Any]:
+    """Recompute each MIMO student's L_k and E_q from its parameters with matrix powers (an
+    independent formula for G_j = C A^j B) and compare with the trainer's report."""
+    bad = []
+    for s in res.students:
+        if s.status == "diverged":
+            continue
+        G = np.array([s.C @ np.linalg.matrix_power(s.A, j) @ s.B for j in range(W.shape[0])])
+        L = float(np.sum((G[:k] - W[:k]) ** 2))
+        E = float(np.max(np.abs(G - W)))
+        if not abs(L - s.train_loss) <= 1e-6 * max(L, s.train_loss) + 1e-14:
+            bad.append({"seed": s.seed, "quantity": "train_loss", "reported": s.train_loss,
+                        "recomputed": L})
+        if not abs(E - s.extrapolation_error) <= 1e-6 * max(E, 1e-12):
+            bad.append({"seed": s.seed, "quantity": "extrapolation_error",
+                        "reported": s.extrapolation_error, "recomputed": E})
+    return {"ok": not bad, "n_checked": len(res.students), "mismatches": bad[:5],
+            "n_mismatches": len(bad)}
+
+
+@claim(
+    "C13",
+    title="MIMO teachers: identifiability from block Hankel matrices",
+    statement="balanced MIMO teachers (m = p, A = Aᵀ, B = Cᵀ): an exact block-Hankel certificate "
+              "gives the minimal k per teacher, with a fitting balanced counterexample at k - 1; "
+              "MIMO students trained by GD from small init at that k extrapolate",
+    kind=Kind.THRESHOLD,
+    defaults={"teachers": ((("9/10", "-1/2"), (("1", "0"), ("1/2", "1"))),
+                           (("9/10", "-1/2", "3/10"), (("1", "0"), ("0", "1"), ("1", "1"))),
+                           (("9/10", "-1/2", "3/10"), (("1", "0"), ("2", "0"), ("1", "0")))),
+              "n_max": 4, "grid_points": 41, "gap_tol": 1e-4, "residual_tol": 1e-7,
+              "train_teacher": 1, "d": 6, "n_seeds": 3, "small_scale": 1e-3, "lr": 0.02,
+              "steps": 8000, "fit_tol": 1e-8, "max_E_rel": 1e-2, "rank_rtol": 1e-4,
+              "horizon": 100},
+    thorough={"teachers": ((("9/10", "-1/2"), (("1", "0"), ("1/2", "1"))),
+                           (("9/10", "-1/2", "3/10"), (("1", "0"), ("0", "1"), ("1", "1"))),
+                           (("9/10", "-1/2", "3/10"), (("1", "0"), ("2", "0"), ("1", "0"))),
+                           (("9/10", "-1/2", "3/10", "-4/5"),
+                            (("1", "0"), ("0", "1"), ("1", "1"), ("1", "-2"))),
+                           (("9/10", "-1/2", "3/10", "-4/5"),
+                            (("1", "0", "0"), ("0", "1", "0"), ("0", "0", "1"), ("1", "1", "1")))),
+              "grid_points": 81, "d": 12, "n_seeds": 8, "steps": 40000},
+    engines=("moments", "train"),
+    tags=("beyond",),
+    headline=("k_min", "generic_formula", "min_gap_below", "train.max_E_rel"),
+)
+def check_c13(rng: np.random.Generator, *, teachers: Sequence[Any], n_max: int, grid_points: int,
+              gap_tol: float, residual_tol: float, train_teacher: int, d: int, n_seeds: int,
+              small_scale: float, lr: float, steps: int, fit_tol: float, max_E_rel: float,
+              rank_rtol: float, horizon: int) -> Outcome:
+    """For each teacher (atoms λ̂_i, vectors b_i ∈ Q^m; A = diag(λ̂), B = [b_iᵀ], C = Bᵀ):
+
+    1. *Exact threshold.* k_min = the least k = 2n+1 (n ≤ `n_max`) at which the block-Hankel
+       kernel certificate (`moments._mimo.matrix_identified`) proves that M_0 … M_{k-1}
+       determine μ̂ among all PSD matrix measures on R (= every balanced student with L_k = 0
+       extrapolates). Compared with the generic formula 2⌈d̂/m⌉ + 1 (reported).
+    2. *Counterexample below.* An SDP over PSD matrix measures on a grid of `grid_points` in
+       [-1, 1] (plus the atoms) matching M_0 … M_{k_min-2} exactly (residual ≤ `residual_tol`)
+       ranges ⟨Y, M_{k_min-1}⟩ over an interval of width > `gap_tol`: a balanced measure (a
+       balanced student of dimension m·#atoms) that fits L_{k_min-1} = 0 and does not
+       extrapolate. At k_min the same SDP must give width ≤ `gap_tol` (a numerical cross-check
+       of the exact certificate).
+    3. *Training.* For teacher `train_teacher`, MIMO students (d states, full A, m = p) trained by
+       batched GD from σ = `small_scale` at k = k_min must fit (L_k ≤ `fit_tol`, else
+       INCONCLUSIVE), extrapolate (E_q = max_{j<q} max|G_j - Ŵ_j| ≤ `max_E_rel`·max|Ŵ_0|) and
+       have block-Hankel rank d̂ at `rank_rtol`. The same at k_min - 1 is reported.
+    No certificate up to n_max, no gap below, or certificate and SDP disagreeing: INCONCLUSIVE.
+    """
+    from theory_check.moments._mimo import matrix_identified, matrix_moment_gap, matrix_moments
+    from theory_check.train.mimo import train_mimo
+
+    n_max = check_int("n_max", n_max, minimum=0, maximum=8)
+    grid_points = check_int("grid_points", grid_points, minimum=5)
+    train_teacher = check_int("train_teacher", train_teacher, minimum=0, maximum=len(teachers) - 1)
+    parsed = []
+    for t in teachers:
+        atoms, vectors = t
+        atoms = [_fraction(a) for a in atoms]
+        vectors = [[_fraction(x) for x in v] for v in vectors]
+        if len(atoms) != len(vectors) or len({len(v) for v in vectors}) != 1:
+            raise ParameterError("teachers", "each teacher is (atoms, vectors) with one vector "
+                                 f"b_i ∈ Q^m per atom; got {t!r}")
+        if len(set(atoms)) != len(atoms):
+            raise ParameterError("teachers", f"teacher atoms must be distinct; got {t!r}")
+        parsed.append((atoms, vectors))
+    m_train = len(parsed[train_teacher][1][0])
+    grad = audit_linear_gradient(rng, m=m_train, p=m_train)
+    if (out := gradient_outcome(grad, "batched_loss_gradient_mimo")) is not None:
+        return out
+    rows: list[dict[str, Any]] = []
+    for atoms, vectors in parsed:
+        d_hat, m = len(atoms), len(vectors[0])
+        M = matrix_moments(atoms, vectors, 2 * n_max + 2)
+        cert = None
+        for n in range(n_max + 1):
+            c = matrix_identified(M, n)
+            if c.identified:
+                cert = c
+                break
+        row: dict[str, Any] = {"atoms": [str(a) for a in atoms],
+                               "vectors": [[str(x) for x in v] for v in vectors], "d_hat": d_hat,
+                               "m": m, "generic_formula": 2 * -(-d_hat // m) + 1,
+                               "k_min": None if cert is None else cert.k}
+        rows.append(row)
+        if cert is None:
+            row["why"] = f"no certificate for k = 2n+1 ≤ {2 * n_max + 1}"
+            continue
+        row["certificate"] = {"support": [str(z) for z in cert.support],
+                              "range_dims": list(cert.ranges), "kernel_dim": cert.kernel_dim,
+                              "why": cert.why}
+        Mf = [np.array(x.tolist(), dtype=float) for x in M]
+        grid = np.unique(np.concatenate([np.linspace(-1, 1, grid_points),
+                                         [float(a) for a in atoms]]))
+        seed = int(rng.integers(2**31))
+        at = matrix_moment_gap(Mf, cert.k, grid=grid, seed=seed)
+        row["gap_at_k_min"] = at.get("gap")
+        if cert.k >= 2:
+            below = matrix_moment_gap(Mf, cert.k - 1, grid=grid, seed=seed)
+            row["gap_below"] = below.get("gap")
+            row["residual_below"] = below.get("residual")
+            row["counterexample"] = {"k": cert.k - 1, "measure": below.get("measure_upper"),
+                                     "M_k_student": below.get("M_k_upper"),
+                                     "M_k_teacher": Mf[cert.k - 1].tolist()}
+    evidence: dict[str, Any] = {"teachers": rows, "grid_points": grid_points, "gap_tol": gap_tol,
+                                "residual_tol": residual_tol}
+    ks = [r["k_min"] for r in rows]
+    evidence["k_min"] = ks
+    evidence["generic_formula"] = [r["generic_formula"] for r in rows]
+    gaps = [r.get("gap_below") for r in rows if r.get("k_min", 0) and r["k_min"] >= 2]
+    evidence["min_gap_below"] = min(gaps) if gaps and None not in gaps else None
+    for r in rows:
+        if r["k_min"] is None:
+            return Outcome(Status.INCONCLUSIVE, f"teacher {r['atoms']}: {r['why']}", evidence)
+        g_at = r.get("gap_at_k_min")
+        if g_at is None or not np.isfinite(g_at) or g_at > gap_tol:
+            return Outcome(Status.INCONCLUSIVE, f"teacher {r['atoms']}: the exact certificate at k = "
+                           f"{r['k_min']} and the SDP disagree (width {g_at!r} > {gap_tol:g})",
+                           evidence)
+        if r["k_min"] >= 2:
+            gb, res_b = r.get("gap_below"), r.get("residual_below")
+            if gb is None or not np.isfinite(gb) or gb <= gap_tol or res_b is None \
+                    or res_b > residual_tol:
+                return Outcome(Status.INCONCLUSIVE, f"teacher {r['atoms']}: no counterexample at "
+                               f"k = {r['k_min'] - 1} (SDP width {gb!r}, residual {res_b!r}): "
+                               "the threshold is not shown to be sharp", evidence)
+    # Training part.
+    atoms, vectors = parsed[train_teacher]
+    row = rows[train_teacher]
+    k = row["k_min"]
+    evidence["gradient_audit"] = grad
+    W = _mimo_targets(atoms, vectors, horizon)
+    seeds = _seeds(rng, n_seeds)
+    train: dict[str, Any] = {"teacher": row["atoms"], "d": d, "lr": lr, "steps": steps,
+                             "small_scale": small_scale}
+    for kk in ([k - 1, k] if k >= 2 else [k]):
+        res = train_mimo(W, d=d, k=kk, init_scale=small_scale, seeds=seeds, lr=lr, steps=steps,
+                         loss_tol=min(fit_tol, 1e-10), rank_rtol=rank_rtol)
+        aud = _audit_mimo(res, W, kk)
+        if not aud["ok"]:
+            b = aud["mismatches"][0]
+            return Outcome(Status.INCONCLUSIVE, f"the MIMO trainer's report disagrees with the "
+                           f"recomputation (seed {b['seed']}: {b['quantity']} reported "
+                           f"{b['reported']!r}, recomputed {b['recomputed']!r})",
+                           {**evidence, "student_audit": aud})
+        train[f"k={kk}"] = {"train_loss": [s.train_loss for s in res.students],
+                            "E_rel": [s.extrapolation_error_rel for s in res.students],
+                            "effective_dim": [s.effective_dim for s in res.students],
+                            "B_minus_Ct_rel": [s.B_minus_Ct_rel for s in res.students],
+                            "status": [s.status for s in res.students]}
+        if kk == k:
+            judged = res
+    evidence["train"] = train
+    evidence["train.max_E_rel"] = max(s.extrapolation_error_rel for s in judged.students)
+    d_hat = len(atoms)
+    unfit = [s for s in judged.students if not s.train_loss <= fit_tol]
+    if unfit:
+        return Outcome(Status.INCONCLUSIVE, f"MIMO student seed {unfit[0].seed} has L_k = "
+                       f"{unfit[0].train_loss:.2e} > {fit_tol:g} after {steps} steps", evidence)
+    bad = [s for s in judged.students
+           if s.extrapolation_error_rel > max_E_rel or s.effective_dim != d_hat]
+    summary = (f"k_min = {ks} (generic 2⌈d̂/m⌉+1 = {evidence['generic_formula']}), exact "
+               f"certificates; counterexamples at k_min - 1 with SDP width ≥ "
+               f"{evidence['min_gap_below']:.3g}; GD from σ = {small_scale:g} at k = {k}: max "
+               f"E_rel {evidence['train.max_E_rel']:.2g}")
+    if bad:
+        s = bad[0]
+        return Outcome(Status.FAIL, f"a small-init MIMO student does not extrapolate / has the "
+                       f"wrong dimension (seed {s.seed}: E_rel {s.extrapolation_error_rel:.3g}, "
+                       f"dim {s.effective_dim} vs d̂ = {d_hat}); {summary}", evidence,
+                       counterexample={"seed": s.seed, "E_rel": s.extrapolation_error_rel,
+                                       "effective_dim": s.effective_dim, "k": k,
+                                       "train_loss": s.train_loss})
+    return Outcome(Status.PASS, summary + f", dim = d̂ = {d_hat}", evidence)

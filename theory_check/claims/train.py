@@ -21,6 +21,7 @@ from theory_check.train.linear import (
     learned_subspace,
     train_linear,
 )
+from theory_check.train.mimo import batched_loss_gradient_mimo
 
 
 def teacher_targets(atoms: Sequence[float], weights: Sequence[float] | None, n: int) -> np.ndarray:
@@ -97,7 +98,7 @@ def audit_linear_gradient(rng: np.random.Generator, *, param: str = "full", d: i
 
     Points: A entries N(0, 0.6²/d) (spectral radius ≈ 0.6), B, C, ŵ N(0, 1); for the balanced
     parameterizations a balanced point (A = Aᵀ, C = Bᵀ) and the `tied` fast path. m, p > 1:
-    MIMO (`batched_loss_gradient` with B (d×m), C (p×d), ŵ (k, p, m)). Returns the evidence,
+    MIMO (`train.mimo.batched_loss_gradient_mimo`, B (d×m), C (p×d), Ŵ (k, p, m)). Returns the evidence,
     with `ok` = max relative error ≤ `GRAD_RTOL`.
     """
     diagonal = param in ("diagonal", "balanced_diagonal")
@@ -118,8 +119,9 @@ def audit_linear_gradient(rng: np.random.Generator, *, param: str = "full", d: i
             _, dA, dB, dC = batched_loss_gradient(a_in[None], B[None, :, 0], C[None, 0], w[:, 0, 0],
                                                   diagonal=diagonal, tied=tied)
         else:
-            _, dA, dB, dC = batched_loss_gradient(a_in[None], B[None], C[None], w,
-                                                  diagonal=diagonal, tied=tied)
+            if diagonal or tied:
+                raise ValueError("the MIMO gradient audit covers the full parameterization only")
+            _, dA, dB, dC = batched_loss_gradient_mimo(A[None], B[None], C[None], w)
         g = np.concatenate([np.ravel(dA[0]), np.ravel(dB[0]), np.ravel(dC[0])])
         x = np.concatenate([np.ravel(a_in), np.ravel(B), np.ravel(C)])
         fd = fd_gradient(_mp_linear_loss(d, m, p, w, diagonal), x)

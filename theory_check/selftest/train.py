@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from theory_check.selftest import patch_everywhere, sabotage
-from theory_check.train import linear, tanh
+from theory_check.moments import _mimo
+from theory_check.selftest import patch_everywhere, patch_many, sabotage
+from theory_check.train import linear, mimo, tanh
 
 
 def _wrap_gradient(change: Any) -> Any:
@@ -44,9 +45,43 @@ def step_never_balances() -> Any:
 
 
 @sabotage("train.gradient_scaled", engine="train",
-          description="batched ∇L scaled by 1.1 (right direction, wrong length)")
+          description="the trainers' batched ∇L (SISO and MIMO) scaled by 1.1 (right direction, "
+                      "wrong length)")
 def gradient_scaled() -> Any:
-    return _wrap_gradient(lambda dA, dB, dC: (1.1 * dA, 1.1 * dB, 1.1 * dC))
+    original = mimo.batched_loss_gradient_mimo
+
+    def batched_loss_gradient_mimo(A, B, C, w):  # type: ignore[no-untyped-def]
+        L, dA, dB, dC = original(A, B, C, w)
+        return L, 1.1 * dA, 1.1 * dB, 1.1 * dC
+
+    return patch_many(_wrap_gradient(lambda dA, dB, dC: (1.1 * dA, 1.1 * dB, 1.1 * dC)),
+                      patch_everywhere(mimo, "batched_loss_gradient_mimo",
+                                       batched_loss_gradient_mimo))
+
+
+@sabotage("train.mimo_gradient_transposed", engine="train", quick=False,
+          description="MIMO ∇B computed with R_jᵀ in place of R_j (a transposition bug; equal "
+                      "only when every residual block is symmetric)")
+def mimo_gradient_transposed() -> Any:
+    original = mimo.batched_loss_gradient_mimo
+
+    def batched_loss_gradient_mimo(A, B, C, w):  # type: ignore[no-untyped-def]
+        L, dA, dB, dC = original(A, B, C, w)
+        k = w.shape[0]
+        U = B
+        V = np.transpose(C, (0, 2, 1))
+        At = np.transpose(A, (0, 2, 1))
+        wrong = np.zeros_like(dB)
+        for j in range(k):
+            R = C @ U - w[j]
+            if R.shape[1] == R.shape[2]:
+                wrong += 2.0 * V @ np.transpose(R, (0, 2, 1))
+            else:
+                wrong += 2.0 * V @ R
+            U, V = A @ U, At @ V
+        return L, dA, wrong, dC
+
+    return patch_everywhere(mimo, "batched_loss_gradient_mimo", batched_loss_gradient_mimo)
 
 
 @sabotage("train.gradient_symmetric", engine="train", quick=False,
@@ -140,3 +175,15 @@ def init_scale_ignored() -> Any:
         return original(teacher, **{**kw, "init_scale": 1e-3})
 
     return patch_everywhere(linear, "train_linear", train_linear)
+
+
+# The MIMO matrix-moment module belongs to the moments engine; its sabotage lives here, beside
+# the claim (C13) that uses it, so that the moments catalogue stays with its owner.
+@sabotage("moments.mimo_certifies_everything", engine="moments",
+          description="block-Hankel certificate (moments._mimo.matrix_identified) says "
+                      "'identified' for every k, without a certificate")
+def mimo_certifies_everything() -> Any:
+    def matrix_identified(M, n):  # type: ignore[no-untyped-def]
+        return _mimo.MatrixCertificate(2 * n + 1, True, "sabotaged: always identified", 0)
+
+    return patch_everywhere(_mimo, "matrix_identified", matrix_identified)
