@@ -1,7 +1,9 @@
-"""Figures for the claims beyond the paper: F14 (C14, the short-memory contrast)."""
+"""Figures for the claims beyond the paper: F13 (C13, MIMO identifiability), F14 (C14, the
+short-memory contrast)."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -75,3 +77,77 @@ def make_f14(ctx: FigureContext) -> FigureOutput:
     ax_t.legend(loc="lower right", fontsize=8)
     return FigureOutput(fig, data, {**st, "init_scales": list(scales), "teacher_atom": 0.99,
                                     "loss_tol": 1e-8, "param": "full"})
+
+
+_F13_TEACHERS = (
+    ("λ̂ = {0.9, -0.5}, b = (1,0), (½,1)", [Fraction(9, 10), Fraction(-1, 2)], [[1, 0], [Fraction(1, 2), 1]]),
+    ("λ̂ = {0.9, -0.5, 0.3}, b = (1,0), (0,1), (1,1)",
+     [Fraction(9, 10), Fraction(-1, 2), Fraction(3, 10)], [[1, 0], [0, 1], [1, 1]]),
+    ("same atoms, b_i ∥ (1,0) (scalar-like)",
+     [Fraction(9, 10), Fraction(-1, 2), Fraction(3, 10)], [[1, 0], [2, 0], [1, 0]]),
+)
+
+
+@figure("F13", title="MIMO teachers: identifiability threshold from block Hankel matrices",
+        claims=("C13",))
+@styled
+def make_f13(ctx: FigureContext) -> FigureOutput:
+    """(a) width of the SDP interval of ⟨Y, M_k⟩ over PSD matrix measures with the teacher's
+    M_0 … M_{k-1}, vs k, with the exact certified k_min marked; (b) E_q/max|Ŵ_0| of MIMO
+    students trained by GD from σ = 1e-3 and σ = 1 vs k (teacher 2)."""
+    from theory_check.moments._mimo import matrix_identified, matrix_moment_gap, matrix_moments
+    from theory_check.train.mimo import train_mimo
+
+    quick = ctx.quick
+    kmax = 7 if quick else 9
+    grid_n = 21 if quick else 61
+    fig, (ax_g, ax_t) = subplots(1, 2, width=5.6, height=4.4)
+    data: dict[str, Any] = {}
+    for i, (label, atoms, vectors) in enumerate(_F13_TEACHERS):
+        M = matrix_moments(atoms, vectors, kmax + 2)
+        k_min = next(matrix_identified(M, n).k for n in range(5) if matrix_identified(M, n).identified)
+        Mf = [np.array(x.tolist(), dtype=float) for x in M]
+        grid = np.unique(np.concatenate([np.linspace(-1, 1, grid_n), [float(a) for a in atoms]]))
+        ks = np.arange(1, kmax + 1)
+        gaps = np.array([matrix_moment_gap(Mf, int(k), grid=grid, seed=ctx.seed)["gap"] for k in ks])
+        ax_g.semilogy(ks, np.maximum(gaps, 1e-12), color=PALETTE[i], marker=MARKERS[i],
+                      label=f"{label}: k_min = {k_min}")
+        ax_g.axvline(k_min, color=PALETTE[i], linestyle=":", linewidth=1.2)
+        data[f"teacher{i}_gap"] = gaps.tolist()
+        data[f"teacher{i}_k_min"] = k_min
+    ax_g.axhline(1e-4, color="0.4", linestyle="--", linewidth=1, label="gap tolerance 1e-4")
+    ax_g.set(xlabel="number of matched moments k (M_0 … M_{k-1})", ylim=(1e-12, 30),
+             ylabel="SDP width of ⟨Y, M_k⟩ (log)",
+             title="(a) balanced students fitting L_k = 0: room left at lag k")
+    ax_g.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8)
+    _, atoms, vectors = _F13_TEACHERS[1]
+    lam = np.array([float(a) for a in atoms])
+    Bt = np.array([[float(x) for x in v] for v in vectors])
+    W = np.array([Bt.T @ np.diag(lam**j) @ Bt for j in range(100)])
+    seeds = [ctx.seed + s for s in range(2 if quick else 4)]
+    ks = list(range(2, 8))
+    for i, (sigma, lr) in enumerate(((1e-3, 0.01), (1.0, 0.005))):
+        med, lo, hi, n_fit = [], [], [], []
+        for k in ks:
+            res = train_mimo(W, d=6 if quick else 10, k=k, init_scale=sigma, seeds=seeds, lr=lr,
+                             steps=6000 if quick else 20000, loss_tol=1e-10, rank_rtol=1e-4)
+            # Only students that fit (L_k ≤ 1e-8) say anything about extrapolation.
+            e = np.array([s.extrapolation_error_rel for s in res.students
+                          if s.status != "diverged" and s.train_loss <= 1e-8])
+            n_fit.append(int(e.size))
+            med.append(float(np.median(e)) if e.size else np.nan)
+            lo.append(float(np.min(e)) if e.size else np.nan)
+            hi.append(float(np.max(e)) if e.size else np.nan)
+        med_a = np.array(med)
+        ax_t.errorbar(ks, med_a, yerr=[med_a - np.array(lo), np.array(hi) - med_a],
+                      color=PALETTE[i], marker=MARKERS[i], capsize=2, label=f"GD from σ = {sigma:g}")
+        data[f"train_E_rel_sigma{sigma:g}_median"] = med
+        data[f"train_n_fitted_sigma{sigma:g}"] = n_fit
+    ax_t.axvline(5, color="0.3", linestyle=":", linewidth=1.2,
+                 label="balanced threshold k_min = 5")
+    ax_t.set(xlabel="training length k", yscale="log", ylabel="E_q / max|Ŵ_0|, q = 100",
+             title="(b) MIMO GD students, m = p = 2 (L_k ≤ 1e-8)")
+    ax_t.legend(loc="best", fontsize=8)
+    data["train_ks"] = ks
+    return FigureOutput(fig, data, {"quick": quick, "grid_points": grid_n, "kmax": kmax,
+                                    "teachers": [t[0] for t in _F13_TEACHERS]})
