@@ -18,6 +18,7 @@ from theory_check.claims.train import (
     audit_students,
     gradient_outcome,
 )
+from theory_check.train.linear import train_linear
 from theory_check.train.memory import memory_contrast
 
 # --------------------------------------------------------------------------------------------
@@ -343,3 +344,161 @@ def check_c13(rng: np.random.Generator, *, teachers: Sequence[Any], n_max: int, 
                                        "effective_dim": s.effective_dim, "k": k,
                                        "train_loss": s.train_loss})
     return Outcome(Status.PASS, summary + f", dim = d̂ = {d_hat}", evidence)
+
+
+# --------------------------------------------------------------------------------------------
+# C12
+# --------------------------------------------------------------------------------------------
+
+def audit_complex_diagonal_gradient(rng: np.random.Generator, *, d: int = 3, k: int = 5,
+                                    n_points: int = 2) -> dict[str, Any]:
+    """`complex_diagonal_loss_gradient` at random points against `fd_gradient` of
+    `L_k = Σ_j (Re Σ_i c_i λ_i^j b_i - ŵ_j)²` written with mpmath complex numbers."""
+    import mpmath
+
+    from theory_check.claims.train import GRAD_RTOL, fd_gradient
+    from theory_check.train.complex_diag import complex_diagonal_loss_gradient
+
+    worst = 0.0
+    for _ in range(n_points):
+        th = 0.6 * rng.standard_normal((6, d))
+        w = rng.standard_normal(k)
+        _, g = complex_diagonal_loss_gradient(th[None], w)
+
+        def loss(x: list[Any], w: np.ndarray = w) -> Any:
+            p = [x[i * d:(i + 1) * d] for i in range(6)]
+            total = mpmath.mpf(0)
+            for j in range(k):
+                s = mpmath.fsum(mpmath.re(mpmath.mpc(p[4][i], p[5][i]) * mpmath.mpc(p[0][i], p[1][i]) ** j
+                                          * mpmath.mpc(p[2][i], p[3][i])) for i in range(d))
+                total += (s - float(w[j])) ** 2
+            return total
+
+        fd = fd_gradient(loss, th.ravel())
+        err = float(np.max(np.abs(g[0].ravel() - fd)) / max(1.0, float(np.max(np.abs(fd)))))
+        worst = max(worst, err if np.isfinite(err) else np.inf)
+    return {"d": d, "k": k, "n_points": n_points, "max_rel_error": worst, "rtol": GRAD_RTOL,
+            "method": "central differences, h = 1e-12, mp.dps = 40", "ok": bool(worst <= GRAD_RTOL)}
+
+
+@claim(
+    "C12",
+    title="Oscillating memory (complex-conjugate teacher)",
+    statement="teacher ŵ_j = ρ^j cos(jω): full-A students from small init fit, extrapolate and "
+              "learn the complex pair (d̂ = 2); balanced (real-spectrum) students cannot fit; "
+              "complex-diagonal students from small init fit the window but do not extrapolate",
+    kind=Kind.QUALITATIVE,
+    defaults={"rho": 0.9, "omega": 0.6283185307179586, "d": 20, "k": 5, "small_scale": 1e-3,
+              "n_seeds": 3, "steps": 20000, "fit_tol": 1e-8, "max_E_rel": 1e-2,
+              "atom_tol": 1e-2, "rank_rtol": 1e-4, "horizon": 100, "balanced_steps": 3000,
+              "balanced_min_loss_rel": 1e-2, "cd_d": 8, "cd_lr": 0.06, "cd_steps": 30000,
+              "cd_fit_tol": 1e-5, "cd_min_E_rel": 0.1},
+    thorough={"d": 40, "n_seeds": 8, "cd_d": 20, "cd_steps": 200000, "balanced_steps": 20000},
+    engines=("train", "model"),
+    tags=("beyond",),
+    headline=("full.max_E_rel", "full.atoms_abs", "balanced.min_loss_rel", "complex_diag.min_E_rel"),
+)
+def check_c12(rng: np.random.Generator, *, rho: float, omega: float, d: int, k: int,
+              small_scale: float, n_seeds: int, steps: int, fit_tol: float, max_E_rel: float,
+              atom_tol: float, rank_rtol: float, horizon: int, balanced_steps: int,
+              balanced_min_loss_rel: float, cd_d: int, cd_lr: float, cd_steps: int,
+              cd_fit_tol: float, cd_min_E_rel: float) -> Outcome:
+    """Teacher `ŵ_j = ρ^j cos(jω)` (A = ρ·rotation(ω), d̂ = 2; not a moment sequence of a
+    nonnegative measure), trained at k (default 2d̂ + 1 = 5), horizon q, students from σ_small:
+
+    1. full A (d states, default step): every student fits (L_k ≤ `fit_tol`, else
+       INCONCLUSIVE), `E_q/|ŵ_0| ≤ max_E_rel`, Hankel rank 2, and its Ho–Kalman atoms are a
+       complex pair with ||λ| - ρ| ≤ `atom_tol` and |arg λ| within `atom_tol` of ω;
+    2. balanced diagonal (real spectrum, A = diag(a), B = Cᵀ): after `balanced_steps` GD steps
+       every student has `L_k ≥ balanced_min_loss_rel · Σ_{j<k} ŵ_j²` (it cannot fit);
+    3. complex-diagonal (`train.complex_diag`, `cd_d` modes, step `cd_lr`, `cd_steps` steps):
+       among the students with `L_k ≤ cd_fit_tol` (at least one, else INCONCLUSIVE) every one
+       has `E_q/|ŵ_0| ≥ cd_min_E_rel` (fits the window, does not extrapolate).
+    Gradients of both trainers are audited against mpmath finite differences first and the
+    full-A students' reports are recomputed from their parameters.
+    """
+    from theory_check.train.complex_diag import train_complex_diagonal
+
+    rho = check_real("rho", rho, minimum=0.0, maximum=1.0, strict_min=True)
+    omega = check_real("omega", omega, minimum=0.0, maximum=float(np.pi), strict_min=True)
+    k = check_int("k", k, minimum=1)
+    q = check_int("horizon", horizon, minimum=k + 1)
+    for audit, what in ((audit_linear_gradient(rng, param="full"), "batched_loss_gradient"),
+                        (audit_linear_gradient(rng, param="balanced_diagonal"),
+                         "batched_loss_gradient (balanced diagonal)"),
+                        (audit_complex_diagonal_gradient(rng), "complex_diagonal_loss_gradient")):
+        if (out := gradient_outcome(audit, what)) is not None:
+            return out
+    j = np.arange(q)
+    w = rho**j * np.cos(j * omega)
+    seeds = _seeds(rng, n_seeds)
+    evidence: dict[str, Any] = {"rho": rho, "omega": omega, "teacher_atoms": [
+        [rho * np.cos(omega), rho * np.sin(omega)], [rho * np.cos(omega), -rho * np.sin(omega)]],
+        "k": k, "horizon": q, "seeds": seeds}
+    full = train_linear(w, d=d, k=k, init_scale=small_scale, seeds=seeds, steps=steps,
+                        loss_tol=min(fit_tol, 1e-10), rank_rtol=rank_rtol)
+    if (out := audit_outcome(audit_students(full, w, k), evidence)) is not None:
+        return out
+    bal = train_linear(w, d=d, k=k, init_scale=small_scale, seeds=seeds, steps=balanced_steps,
+                       param="balanced_diagonal", loss_tol=0.0)
+    cd = train_complex_diagonal(w, d=cd_d, k=k, init_scale=small_scale, seeds=seeds, lr=cd_lr,
+                                steps=cd_steps, loss_tol=min(cd_fit_tol, 1e-10), rank_rtol=rank_rtol)
+    wk = float(w[:k] @ w[:k])
+    atoms = [[complex(a) for a in m.learned_atoms] for m in full.students]
+    evidence.update({
+        "full.train_loss": [m.train_loss for m in full.students],
+        "full.E_rel": [m.extrapolation_error_rel for m in full.students],
+        "full.effective_dim": [m.effective_dim for m in full.students],
+        "full.atoms": [[[z.real, z.imag] for z in a] for a in atoms],
+        "full.atoms_abs": [[abs(z) for z in a] for a in atoms],
+        "full.max_E_rel": max((m.extrapolation_error_rel or np.inf) for m in full.students),
+        "balanced.loss_rel": [m.train_loss / wk for m in bal.students],
+        "balanced.min_loss_rel": min(m.train_loss / wk for m in bal.students),
+        "complex_diag.train_loss": [s.train_loss for s in cd.students],
+        "complex_diag.E_rel": [s.extrapolation_error_rel for s in cd.students],
+        "complex_diag.effective_dim": [s.effective_dim for s in cd.students],
+        "complex_diag.top_modes": [[[z.real, z.imag] for z in sorted(
+            s.modes, key=lambda z: -abs(z))[:4]] for s in cd.students],
+        "thresholds": {"full": f"L_k <= {fit_tol:g}, E_rel <= {max_E_rel:g}, rank 2, ||λ|-ρ|, "
+                               f"|arg λ - ω| <= {atom_tol:g}",
+                       "balanced": f"L_k / Σŵ² >= {balanced_min_loss_rel:g}",
+                       "complex_diag": f"fitted (L_k <= {cd_fit_tol:g}) students: E_rel >= "
+                                       f"{cd_min_E_rel:g}"},
+    })
+    unfit = [m for m in full.students if not m.train_loss <= fit_tol]
+    if unfit:
+        return Outcome(Status.INCONCLUSIVE, f"full-A student seed {unfit[0].seed} has L_k = "
+                       f"{unfit[0].train_loss:.2e} > {fit_tol:g} after {steps} steps", evidence)
+    cd_fit = [s for s in cd.students if s.train_loss <= cd_fit_tol]
+    evidence["complex_diag.n_fitted"] = len(cd_fit)
+    evidence["complex_diag.min_E_rel"] = min((s.extrapolation_error_rel for s in cd_fit),
+                                             default=None)
+    fails = []
+    for m, a in zip(full.students, atoms, strict=True):
+        pair_ok = len(a) == 2 and all(abs(abs(z) - rho) <= atom_tol
+                                      and abs(abs(np.angle(z)) - omega) <= atom_tol for z in a)
+        if not (m.extrapolation_error_rel <= max_E_rel and m.effective_dim == 2 and pair_ok):
+            fails.append({"part": "full A", "seed": m.seed, "E_rel": m.extrapolation_error_rel,
+                          "effective_dim": m.effective_dim, "atoms": [[z.real, z.imag] for z in a]})
+    for m in bal.students:
+        if m.train_loss / wk < balanced_min_loss_rel:
+            fails.append({"part": "balanced", "seed": m.seed, "loss_rel": m.train_loss / wk,
+                          "why": "a real-spectrum balanced student fits the oscillating teacher"})
+    for s in cd_fit:
+        if s.extrapolation_error_rel < cd_min_E_rel:
+            fails.append({"part": "complex diagonal", "seed": s.seed, "train_loss": s.train_loss,
+                          "E_rel": s.extrapolation_error_rel,
+                          "why": "a complex-diagonal student from small init extrapolates"})
+    if fails:
+        f = fails[0]
+        return Outcome(Status.FAIL, f"{len(fails)} violation(s); e.g. {f['part']} seed {f['seed']}: "
+                       f"{f}", evidence, counterexample=f)
+    if not cd_fit:
+        return Outcome(Status.INCONCLUSIVE, f"no complex-diagonal student reached L_k ≤ "
+                       f"{cd_fit_tol:g} in {cd_steps} steps (min "
+                       f"{min(s.train_loss for s in cd.students):.2e}): increase cd_steps", evidence)
+    return Outcome(Status.PASS, f"full A: max E_rel {evidence['full.max_E_rel']:.1e}, rank 2, "
+                   f"atoms |λ| = {np.mean(evidence['full.atoms_abs']):.4f} (ρ = {rho:g}); balanced: "
+                   f"L_k/Σŵ² ≥ {evidence['balanced.min_loss_rel']:.2g}; complex diagonal: "
+                   f"{len(cd_fit)}/{len(cd.students)} fitted, E_rel ≥ "
+                   f"{evidence['complex_diag.min_E_rel']:.2g}", evidence)

@@ -187,3 +187,22 @@ def mimo_certifies_everything() -> Any:
         return _mimo.MatrixCertificate(2 * n + 1, True, "sabotaged: always identified", 0)
 
     return patch_everywhere(_mimo, "matrix_identified", matrix_identified)
+
+
+@sabotage("train.complex_diag_gradient_conjugated", engine="train", quick=False,
+          description="complex-diagonal trainer: ∂L/∂y and ∂L/∂v with the wrong sign "
+                      "(the conjugate Wirtinger derivative)")
+def complex_diag_gradient_conjugated() -> Any:
+    from theory_check.train import complex_diag
+
+    original = complex_diag.complex_diagonal_loss_gradient
+
+    def complex_diagonal_loss_gradient(theta, w):  # type: ignore[no-untyped-def]
+        L, g = original(theta, w)
+        g = g.copy()
+        g[:, 1] *= -1
+        g[:, 3] *= -1
+        return L, g
+
+    return patch_everywhere(complex_diag, "complex_diagonal_loss_gradient",
+                            complex_diagonal_loss_gradient)
