@@ -1,4 +1,5 @@
-"""Figures for the claims beyond the paper: F13 (C13, MIMO identifiability), F14 (C14, the
+"""Figures for the claims beyond the paper: F12 (C12, oscillating memory), F13 (C13, MIMO
+identifiability), F14 (C14, the
 short-memory contrast)."""
 
 from __future__ import annotations
@@ -151,3 +152,75 @@ def make_f13(ctx: FigureContext) -> FigureOutput:
     data["train_ks"] = ks
     return FigureOutput(fig, data, {"quick": quick, "grid_points": grid_n, "kmax": kmax,
                                     "teachers": [t[0] for t in _F13_TEACHERS]})
+
+
+@figure("F12", title="Oscillating memory: teacher ρ^j cos(jω) and three student families",
+        claims=("C12",))
+@styled
+def make_f12(ctx: FigureContext) -> FigureOutput:
+    """(a) g_j of students trained at k = 5 from σ = 1e-3 (full A, balanced diagonal,
+    complex diagonal) against ŵ_j = 0.9^j cos(jπ/5); (b) their modes in the complex plane
+    (full A: Ho–Kalman atoms; complex diagonal: modes with |c_i b_i| ≥ 1e-3 of the largest,
+    marker area ∝ |c_i b_i|) with the teacher pair and the unit circle."""
+    from theory_check.train.complex_diag import train_complex_diagonal
+    from theory_check.train.linear import train_linear
+
+    rho, omega, k, q = 0.9, np.pi / 5, 5, 100
+    j = np.arange(q)
+    w = rho**j * np.cos(j * omega)
+    seeds = [ctx.seed + s for s in (1, 2, 3)]
+    d = 10 if ctx.quick else 20
+    full = train_linear(w, d=d, k=k, init_scale=1e-3, seeds=seeds, steps=20000, loss_tol=1e-10)
+    bal = train_linear(w, d=d, k=k, init_scale=1e-3, seeds=seeds, steps=3000,
+                       param="balanced_diagonal", loss_tol=0.0)
+    cd = train_complex_diagonal(w, d=8, k=k, init_scale=1e-3, seeds=seeds, lr=0.06,
+                                steps=30000 if ctx.quick else 100000, loss_tol=1e-10)
+    fig, (ax_g, ax_z) = subplots(1, 2, width=5.4, height=4.2)
+    n = 60
+    ax_g.axvspan(0, k - 1, color="0.85", label=f"training window j < k = {k}")
+    data: dict[str, Any] = {"teacher_w": w[:n].tolist()}
+    for i, (label, gs, ls) in enumerate((
+            ("full A", [m.impulse_response for m in full.students], "-"),
+            ("balanced diagonal (real spectrum)", [m.impulse_response for m in bal.students], "--"),
+            ("complex diagonal", [s.impulse_response for s in cd.students], "-."))):
+        for s_, g in enumerate(gs):
+            ax_g.plot(j[:n], g[:n], color=PALETTE[i], linestyle=ls, alpha=0.8,
+                      label=label if s_ == 0 else None)
+            data[f"{label.split(' (')[0].replace(' ', '_')}_seed{s_}"] = g[:n].tolist()
+    ax_g.plot(j[:n], w[:n], color="black", linestyle=":", linewidth=1.6,
+              label="teacher 0.9^j cos(jπ/5)")
+    ax_g.set(xlabel="lag j", ylabel="g_j", ylim=(-1.2, 1.4),
+             title="(a) learned impulse responses, σ = 1e-3, k = 5")
+    ax_g.legend(loc="upper right", fontsize=8)
+    t = np.linspace(0, 2 * np.pi, 400)
+    ax_z.plot(np.cos(t), np.sin(t), color="0.6", linewidth=1, label="unit circle")
+    ax_z.plot(rho * np.cos(t), rho * np.sin(t), color="0.6", linewidth=0.8, linestyle=":",
+              label=f"|λ| = ρ = {rho:g}")
+    lam_full = [complex(z) for m in full.students for z in m.learned_atoms]
+    ax_z.scatter([z.real for z in lam_full], [z.imag for z in lam_full], s=60, color=PALETTE[0],
+                 marker="o", label="full A: learned atoms (Ho–Kalman)", zorder=3)
+    zs, sizes = [], []
+    for s in cd.students:
+        lam = s.theta[0] + 1j * s.theta[1]
+        wt = np.abs((s.theta[4] + 1j * s.theta[5]) * (s.theta[2] + 1j * s.theta[3]))
+        keep = wt >= 1e-3 * wt.max()
+        zs += list(lam[keep])
+        sizes += list(200 * wt[keep] / wt.max())
+    ax_z.scatter(np.real(zs), np.imag(zs), s=sizes, color=PALETTE[2], marker="s", alpha=0.7,
+                 label="complex diagonal: modes (area ∝ |c_i b_i|)", zorder=2)
+    ax_z.scatter([rho * np.cos(omega)] * 2, [rho * np.sin(omega), -rho * np.sin(omega)], s=160,
+                 facecolors="none", edgecolors="black", linewidths=1.5, label="teacher ρe^{±iω}",
+                 zorder=4)
+    ax_z.set(xlabel="Re λ", ylabel="Im λ", xlim=(-1.15, 1.15), ylim=(-1.15, 1.15), aspect="equal",
+             title="(b) learned modes")
+    ax_z.legend(loc="lower left", fontsize=7)
+    data["full_atoms_re"] = [z.real for z in lam_full]
+    data["full_atoms_im"] = [z.imag for z in lam_full]
+    data["complex_diag_modes_re"] = list(np.real(zs))
+    data["complex_diag_modes_im"] = list(np.imag(zs))
+    data["full_train_loss"] = [m.train_loss for m in full.students]
+    data["balanced_train_loss"] = [m.train_loss for m in bal.students]
+    data["complex_diag_train_loss"] = [s.train_loss for s in cd.students]
+    data["complex_diag_E_rel"] = [s.extrapolation_error_rel for s in cd.students]
+    return FigureOutput(fig, data, {"rho": rho, "omega": omega, "k": k, "horizon": q, "d": d,
+                                    "complex_diag_modes": 8, "init_scale": 1e-3})
