@@ -45,18 +45,33 @@ def step_never_balances() -> Any:
 
 
 @sabotage("train.gradient_scaled", engine="train",
-          description="the trainers' batched ∇L (SISO and MIMO) scaled by 1.1 (right direction, "
-                      "wrong length)")
+          description="every trainer's gradient (linear SISO and MIMO, complex diagonal, tanh "
+                      "BPTT) scaled by 1.1 (right direction, wrong length)")
 def gradient_scaled() -> Any:
-    original = mimo.batched_loss_gradient_mimo
+    from theory_check.train import complex_diag
+
+    orig_mimo = mimo.batched_loss_gradient_mimo
+    orig_cd = complex_diag.complex_diagonal_loss_gradient
+    orig_tanh = tanh.tanh_gradients
 
     def batched_loss_gradient_mimo(A, B, C, w):  # type: ignore[no-untyped-def]
-        L, dA, dB, dC = original(A, B, C, w)
+        L, dA, dB, dC = orig_mimo(A, B, C, w)
         return L, 1.1 * dA, 1.1 * dB, 1.1 * dC
+
+    def complex_diagonal_loss_gradient(theta, w):  # type: ignore[no-untyped-def]
+        L, g = orig_cd(theta, w)
+        return L, 1.1 * g
+
+    def tanh_gradients(W, U, C, b, c, X, y, *, grad=True):  # type: ignore[no-untyped-def]
+        loss, grads = orig_tanh(W, U, C, b, c, X, y, grad=grad)
+        return loss, None if grads is None else tuple(1.1 * g for g in grads)
 
     return patch_many(_wrap_gradient(lambda dA, dB, dC: (1.1 * dA, 1.1 * dB, 1.1 * dC)),
                       patch_everywhere(mimo, "batched_loss_gradient_mimo",
-                                       batched_loss_gradient_mimo))
+                                       batched_loss_gradient_mimo),
+                      patch_everywhere(complex_diag, "complex_diagonal_loss_gradient",
+                                       complex_diagonal_loss_gradient),
+                      patch_everywhere(tanh, "tanh_gradients", tanh_gradients))
 
 
 @sabotage("train.mimo_gradient_transposed", engine="train", quick=False,
@@ -151,7 +166,7 @@ def effective_dim_wrong() -> Any:
                           else dataclasses.replace(m, effective_dim=m.effective_dim + 1))
 
 
-@sabotage("train.tanh_bptt_off", engine="train",
+@sabotage("train.tanh_bptt_off", engine="train", quick=False,
           description="tanh BPTT: ∂L/∂W scaled by 0.9 (a factor lost in the backward pass)")
 def tanh_bptt_off() -> Any:
     original = tanh.tanh_gradients
