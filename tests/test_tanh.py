@@ -177,3 +177,18 @@ def test_a_tanh_teacher_is_learned_from_small_init_not_from_large() -> None:
     assert min(s.extrapolation_error_rel for s in large) > 2 * max(s.extrapolation_error_rel
                                                                    for s in small)
     assert teacher_outputs(teacher, np.zeros((1, 5))).tolist() == [[0.0] * 5]
+
+
+def test_c10_audits_bptt_against_high_precision_differences() -> None:
+    """The in-claim audit agrees with BPTT to rounding and catches a 10% error in ∂L/∂W;
+    C10 is then INCONCLUSIVE naming the numbers instead of training on a wrong gradient."""
+    from theory_check.claims.nonlinear import audit_tanh_gradient
+    from theory_check.selftest import load_catalogues
+
+    ok = audit_tanh_gradient(np.random.default_rng(0))
+    assert ok["ok"] and ok["max_rel_error"] < 1e-12
+    with load_catalogues()["train.tanh_bptt_off"].apply():
+        bad = audit_tanh_gradient(np.random.default_rng(0))
+        res = get("C10").verify(seed=0)
+    assert not bad["ok"] and bad["max_rel_error"] > 1e-3
+    assert res.status is Status.INCONCLUSIVE and "finite differences" in res.reason

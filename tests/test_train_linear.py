@@ -252,3 +252,30 @@ def test_balanced_param_is_unconstrained_gd_from_a_balanced_init():
     for m, f in zip(tied.students, free.students):
         np.testing.assert_allclose(f.student.A, m.student.A, rtol=0, atol=1e-12)
         np.testing.assert_allclose(f.student.C[0], m.student.B[:, 0], rtol=0, atol=1e-12)
+
+
+def test_initial_parameters_are_what_training_starts_from():
+    """`initial_parameters` reproduces the init of `train_linear` (steps = 0 leaves it)."""
+    from theory_check.train.linear import initial_parameters
+
+    w = balanced_teacher([0.9]).impulse_response(20)
+    for param in ("full", "diagonal"):
+        A0, B0, C0 = initial_parameters(5, 0.3, [4, 7], param)
+        res = train_linear(w, d=5, k=3, init_scale=0.3, seeds=[4, 7], param=param, steps=0)
+        for s, m in enumerate(res.students):
+            np.testing.assert_array_equal(m.student.A, A0[s])
+            np.testing.assert_array_equal(m.student.B[:, 0], B0[s])
+            np.testing.assert_array_equal(m.student.C[0], C0[s])
+
+
+def test_learned_subspace_spans_the_reachable_directions():
+    """For a student living in span(e_0, e_1) the rank-2 subspace is that span."""
+    from theory_check.train.linear import learned_subspace
+
+    rng = np.random.default_rng(0)
+    A = np.zeros((6, 6))
+    A[:2, :2] = rng.standard_normal((2, 2))
+    B, C = np.zeros(6), np.zeros(6)
+    B[:2], C[:2] = rng.standard_normal(2), rng.standard_normal(2)
+    P = learned_subspace(A, B, C, 4, 2)
+    np.testing.assert_allclose(P @ P.T, np.diag([1, 1, 0, 0, 0, 0]), atol=1e-12)

@@ -6,19 +6,74 @@ import numpy as np
 import pytest
 
 from theory_check.claims import Status, get, jsonable
-from theory_check.claims.train import _contrast, c8_training, check_c9, check_n3, teacher_targets
+from theory_check.claims.train import (
+    _contrast,
+    audit_linear_gradient,
+    audit_students,
+    c8_training,
+    check_c9,
+    check_n3,
+    teacher_targets,
+)
+from theory_check.selftest import load_catalogues
+from theory_check.train import linear
+
+
+def _sabotage(sid):
+    return load_catalogues()[sid].apply()
 
 C8_SMALL = {"teacher_atoms": (0.9, -0.5), "teacher_weights": (1.0, 1.0), "d": 10, "k": 5,
             "init_scales": (1e-5, 1e-4, 1e-3, 1e-2), "n_seeds": 2, "steps": 6000, "fit_tol": 1e-6}
 
 
-def test_c8_passes_with_rate_near_one():
+def test_c8_passes_with_rate_near_one_and_imbalance_removed():
     out = c8_training(np.random.default_rng(0), **C8_SMALL)
     assert out.status is Status.PASS, out.reason
-    assert out.evidence["n_violations"] == 0
-    # Prototype rate α ≈ 1; the check itself only needs monotonicity, the rate is evidence.
-    assert 0.8 < out.evidence["alpha_B_minus_Ct"] < 1.2
-    assert 0.8 < out.evidence["alpha_A_asym"] < 1.2
+    ev = out.evidence
+    assert ev["n_violations"] == 0 and ev["gradient_audit"]["ok"]
+    assert ev["gradient_audit"]["max_rel_error"] < 1e-12
+    # Prototype rate α ≈ 1 for the relative measures.
+    assert 0.8 < ev["alpha_B_minus_Ct"] < 1.2
+    assert 0.8 < ev["alpha_A_asym"] < 1.2
+    # GD removed ≥ 90% of the initial imbalance in the learned subspace at every σ ≤ 1e-2.
+    assert ev["max_ratio_checked"] <= 0.1
+    assert all(r < 0.05 for r in ev["median_ratio_B_minus_Ct"])
+    assert all(r < 0.05 for r in ev["median_ratio_A_asym"])
+
+
+def test_c8_fails_when_the_step_never_balances():
+    """The symmetrised step keeps B - Cᵀ, A - Aᵀ at their init: the relative measures still
+    fall like σ (α ≈ 1), but the final/initial ratio is 1 and C8 must FAIL on it."""
+    with _sabotage("train.step_never_balances"):
+        out = c8_training(np.random.default_rng(0), **C8_SMALL)
+    assert out.status is Status.FAIL, out.reason
+    assert 0.8 < out.evidence["alpha_B_minus_Ct"] < 1.2  # the old rule alone would PASS
+    ce = out.counterexample
+    assert ce["ratio_final_over_initial"] == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("sid", ["train.gradient_scaled", "train.gradient_symmetric",
+                                 "train.gradient_symmetrised"])
+def test_gradient_audit_catches_wrong_gradients(sid):
+    assert audit_linear_gradient(np.random.default_rng(0))["ok"]
+    with _sabotage(sid):
+        audit = audit_linear_gradient(np.random.default_rng(0))
+        out = c8_training(np.random.default_rng(0), **C8_SMALL)
+    assert not audit["ok"] and audit["max_rel_error"] > 1e-3
+    assert out.status is Status.INCONCLUSIVE and "finite differences" in out.reason
+
+
+@pytest.mark.parametrize("sid,quantity", [("train.fit_misreported", "train_loss"),
+                                          ("train.impulse_perturbed", "extrapolation_error_rel"),
+                                          ("train.effective_dim_wrong", "effective_dim")])
+def test_student_audit_catches_misreports(sid, quantity):
+    w = teacher_targets((0.9, -0.5), None, 100)
+    kw = {"d": 8, "k": 5, "init_scale": 1e-3, "seeds": [1, 2], "steps": 3000}
+    assert audit_students(linear.train_linear(w, **kw), w, 5)["ok"]
+    with _sabotage(sid):
+        audit = audit_students(linear.train_linear(w, **kw), w, 5)
+    assert not audit["ok"]
+    assert {m["quantity"] for m in audit["mismatches"]} >= {quantity}
 
 
 @pytest.mark.parametrize("weights", [(-1.0, -1.0), (1.0, -0.5)])

@@ -334,3 +334,29 @@ def q_matrix(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> np.ndarray:
     scale then doubles). In the diagonal parameterization its diagonal is b_i² - c_i².
     """
     return A.dot(A.T) - A.T.dot(A) + B.dot(B.T) - C.T.dot(C)
+
+
+# --- trust-train ---
+
+def complex_diagonal_impulse_response(theta: np.ndarray, n: int) -> np.ndarray:
+    """`g_j = Re Σ_i c_i λ_i^j b_i`, j < n, for complex-diagonal students (claim C12).
+
+    Per mode λ_i = x_i + i·y_i, b_i = u_i + i·v_i, c_i = p_i + i·q_i; `theta` holds the real
+    parameters in the order (x, y, u, v, p, q): shape (6, d), or (S, 6, d) for S students
+    (then the result has shape (S, n)). This is the model shared with the symbolic engine.
+    """
+    th = np.asarray(theta, dtype=float)
+    single = th.ndim == 2
+    th = th[None] if single else th
+    if th.ndim != 3 or th.shape[1] != 6:
+        raise ValueError(f"theta must have shape (6, d) or (S, 6, d); got {np.shape(theta)}")
+    n = check_int("n", n, minimum=1)
+    lam = th[:, 0] + 1j * th[:, 1]
+    cb = (th[:, 4] + 1j * th[:, 5]) * (th[:, 2] + 1j * th[:, 3])
+    g = np.empty((th.shape[0], n))
+    power = np.ones_like(lam)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for j in range(n):
+            g[:, j] = np.real(np.sum(cb * power, axis=1))
+            power = power * lam
+    return g[0] if single else g

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 
 from theory_check.claims import (
     basic,  # noqa: F401  (registers C1, C5)
+    beyond,  # noqa: F401  (registers C12, C13, C14: beyond the paper)
     composite,  # noqa: F401  (C2, C4, C8: parts from several engines)
     flow,  # noqa: F401  (registers C11, N4)
     moments,  # noqa: F401  (registers C6, C7, N1, N5)

@@ -83,7 +83,7 @@ def check_c2(rng: np.random.Generator, **params: Any) -> Outcome:
     kind=Kind.QUALITATIVE,
     defaults={**C8_TRAINING_DEFAULTS, **_prefixed(_keyword_defaults(c8_mechanism))},
     thorough={**C8_TRAINING_THOROUGH, **_prefixed(C8_MECHANISM_THOROUGH)},
-    engines=("train", "flow"),
+    engines=("train", "flow", "model"),
     headline=("training.alpha_B_minus_Ct", "training.alpha_A_asym",
               "mechanism.measured_rate"),
 )

@@ -4,12 +4,52 @@ from __future__ import annotations
 
 from typing import Any
 
+import mpmath
 import numpy as np
 
 from theory_check._validate import ParameterError, check_int, check_real
 from theory_check.claims._registry import Kind, Outcome, Status, claim
+from theory_check.claims.train import GRAD_RTOL, fd_gradient, gradient_outcome
 from theory_check.model import balanced_teacher
-from theory_check.train.tanh import TanhTrainResult, train_tanh
+from theory_check.train.tanh import TanhTrainResult, tanh_gradients, train_tanh
+
+
+def audit_tanh_gradient(rng: np.random.Generator, *, d: int = 3, k: int = 4, n_seq: int = 4,
+                        n_points: int = 2) -> dict[str, Any]:
+    """`tanh_gradients` (BPTT) at random points against `fd_gradient` of the same loss written
+    independently in mpmath: `L = (1/N) Σ_n (C h_k + c - ŷ_n)²`, `h_t = tanh(W h_{t-1} + U x_t + b)`.
+    All five blocks (W, U, C, b, c) are compared, relative to max(1, ‖∇‖_∞), at `GRAD_RTOL`."""
+    worst = 0.0
+    for _ in range(n_points):
+        W = 0.7 * rng.standard_normal((d, d))
+        U, C, b = rng.standard_normal(d), rng.standard_normal(d), 0.2 * rng.standard_normal(d)
+        c = float(rng.standard_normal())
+        X, y = rng.standard_normal((n_seq, k)), rng.standard_normal(n_seq)
+        _, grads = tanh_gradients(W[None], U[None], C[None], b[None], np.array([c]), X, y)
+        g = np.concatenate([np.ravel(grads[0][0]), grads[1][0], grads[2][0], grads[3][0],
+                            np.ravel(grads[4][0])])
+        Xl, yl = X.tolist(), y.tolist()
+
+        def loss(x: list[Any], Xl: list = Xl, yl: list = yl) -> Any:
+            Wm = [x[i * d:(i + 1) * d] for i in range(d)]
+            Um, Cm, bm, cm = x[d * d:d * d + d], x[d * d + d:d * d + 2 * d], \
+                x[d * d + 2 * d:d * d + 3 * d], x[d * d + 3 * d]
+            total = mpmath.mpf(0)
+            for n in range(n_seq):
+                h = [mpmath.mpf(0)] * d
+                for t in range(k):
+                    h = [mpmath.tanh(mpmath.fsum(Wm[i][j] * h[j] for j in range(d))
+                                     + Um[i] * Xl[n][t] + bm[i]) for i in range(d)]
+                total += (mpmath.fsum(Cm[i] * h[i] for i in range(d)) + cm - yl[n]) ** 2
+            return total / n_seq
+
+        x = np.concatenate([np.ravel(W), U, C, b, [c]])
+        fd = fd_gradient(loss, x)
+        err = float(np.max(np.abs(g - fd)) / max(1.0, float(np.max(np.abs(fd)))))
+        worst = max(worst, err if np.isfinite(err) else np.inf)
+    return {"d": d, "k": k, "n_sequences": n_seq, "n_points": n_points, "max_rel_error": worst,
+            "rtol": GRAD_RTOL, "method": "central differences, h = 1e-12, mp.dps = 40",
+            "ok": bool(worst <= GRAD_RTOL)}
 
 
 def _summary(result: TanhTrainResult) -> dict[str, Any]:
@@ -67,6 +107,9 @@ def check_c10(rng: np.random.Generator, *, teacher_atoms: tuple[float, ...],
     for name, v in (("fit_tol", fit_tol), ("extrapolation_tol", extrapolation_tol),
                     ("failure_threshold", failure_threshold)):
         check_real(name, v, minimum=0.0, strict_min=True)
+    grad = audit_tanh_gradient(rng)
+    if (out := gradient_outcome(grad, "tanh_gradients (BPTT)")) is not None:
+        return out
     teacher = balanced_teacher(teacher_atoms, teacher_weights)
     data_seed = int(rng.integers(2**31))
     opts = {"d": d, "k": k, "seeds": seeds, "n_train": n_train, "input_std": input_std, "lr": lr,
@@ -89,6 +132,7 @@ def check_c10(rng: np.random.Generator, *, teacher_atoms: tuple[float, ...],
         "threshold.large_over_small_participation": 2.0,
         "error_definition": "RMS output error at length q / RMS teacher output at length q",
         "d": d, "k": k, "horizon_q": horizon, "d_hat": d_hat, "data_seed": data_seed,
+        "gradient_audit": grad,
     }
     numbers = [*s["rel_error"], *big["rel_error"], *s["participation_ratio"],
                *big["participation_ratio"], *s["train_loss_rel"], *big["train_loss_rel"]]

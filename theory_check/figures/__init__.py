@@ -23,7 +23,7 @@ __all__ = ["FIGURES", "Figure", "FigureContext", "FigureOutput", "all_figures", 
 # Engine figure modules, imported lazily so that `import theory_check` stays light.
 _MODULES: tuple[str, ...] = ("theory_check.figures.symbolic", "theory_check.figures.train",
                              "theory_check.figures.moments", "theory_check.figures.flow",
-                             "theory_check.figures.nonlinear")
+                             "theory_check.figures.nonlinear", "theory_check.figures.beyond")
 
 
 @dataclass(frozen=True)

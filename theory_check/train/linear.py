@@ -34,6 +34,9 @@ __all__ = [
     "batched_impulse_response",
     "batched_loss_gradient",
     "default_lr",
+    "gd_step",
+    "initial_parameters",
+    "learned_subspace",
     "train_linear",
 ]
 
@@ -266,6 +269,59 @@ def default_lr(teacher: LinearRNN | Sequence[float] | np.ndarray, k: int) -> flo
 # Training
 # ---------------------------------------------------------------------------------------------
 
+def gd_step(a: np.ndarray, b: np.ndarray, c: np.ndarray, dA: np.ndarray, dB: np.ndarray,
+            dC: np.ndarray, eta: float, *, tied: bool, diagonal: bool
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One GD step `θ ← θ - η ∇L_k(θ)` for S students (arrays updated in place and returned).
+
+    `tied` (balanced parameterizations): the gradient is projected on {A = Aᵀ, B = Cᵀ}, which
+    is the plain gradient there in exact arithmetic (C4), so only rounding is removed.
+    """
+    if tied:
+        if not diagonal:
+            dA = 0.5 * (dA + dA.transpose(0, 2, 1))
+        a -= eta * dA
+        b -= eta * (0.5 * (dB + dC))
+        return a, b, b.copy()
+    a -= eta * dA
+    b -= eta * dB
+    c -= eta * dC
+    return a, b, c
+
+
+def initial_parameters(d: int, init_scale: float, seeds: Sequence[int], param: Param = "full",
+                       init: str = "random") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The initial (A, B, C) that `train_linear` draws for these seeds: shapes (S,d,d), (S,d), (S,d).
+
+    A is returned as a full matrix also for the diagonal parameterizations (A = diag(a)).
+    """
+    d = check_int("d", d, minimum=1)
+    sigma = check_real("init_scale", init_scale, minimum=0.0)
+    param = check_choice("param", param, PARAMS)  # type: ignore[assignment]
+    init = check_choice("init", init, INITS)
+    A, B, C = _init(d, sigma, [check_int("seeds[]", s, minimum=0) for s in seeds], param, init)
+    if A.ndim == 2:
+        A = np.stack([np.diag(x) for x in A]) if len(A) else np.empty((0, d, d))
+    return A, B, C
+
+
+def learned_subspace(A: np.ndarray, B: np.ndarray, C: np.ndarray, k: int, r: int) -> np.ndarray:
+    """Orthonormal basis P (d×r) of the state directions that carry g_0 … g_{k-1}.
+
+    The top-r left singular vectors of `[u_0 … u_{k-1}, v_0 … v_{k-1}]`, `u_j = A^j B`,
+    `v_j = (Aᵀ)^j Cᵀ` (reachable and observable directions): the rest of the state space does
+    not enter the impulse response on the training lengths.
+    """
+    k = check_int("k", k, minimum=1)
+    r = check_int("r", r, minimum=1, maximum=A.shape[0])
+    u, v = np.asarray(B, float).ravel(), np.asarray(C, float).ravel()
+    cols = []
+    for _ in range(k):
+        cols += [u, v]
+        u, v = A @ u, A.T @ v
+    return np.linalg.svd(np.column_stack(cols))[0][:, :r]
+
+
 def _init(d: int, sigma: float, seeds: Sequence[int], param: str, init: str = "random"
           ) -> tuple[np.ndarray, ...]:
     kind = {"full": "full", "diagonal": "diagonal", "balanced": "balanced",
@@ -417,17 +473,7 @@ def train_linear(
             progress(step, int(act.size))
         if step == steps or act.size == 0:
             break
-        if tied:
-            if not diagonal:
-                dA = 0.5 * (dA + dA.transpose(0, 2, 1))
-            dB = 0.5 * (dB + dC)
-            a -= eta * dA
-            b -= eta * dB
-            c = b.copy()
-        else:
-            a -= eta * dA
-            b -= eta * dB
-            c -= eta * dC
+        a, b, c = gd_step(a, b, c, dA, dB, dC, eta, tied=tied, diagonal=diagonal)
     if act.size:
         A[act], B[act], C[act] = a, b, c
     if record_every and (not rec_steps or rec_steps[-1] != int(step_taken.max())):
