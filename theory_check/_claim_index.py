@@ -82,6 +82,27 @@ CLAIMS: tuple[dict[str, object], ...] = (
         'statement': 'Along GD with step η, ‖Q(θ_T) - Q(θ_0)‖ over a fixed horizon T = η·steps is O(η)',
     },
     {
+        'id': 'C12',
+        'title': 'Oscillating memory (complex-conjugate teacher)',
+        'kind': 'qualitative',
+        'expected': True,
+        'statement': "teacher ŵ_j = ρ^j cos(jω): full-A students from small init fit, extrapolate and learn the complex pair (d̂ = 2); balanced (real-spectrum) students cannot fit; complex-diagonal students from small init fit the window but not the teacher's state space (rank > 2, error ≫ what the loss explains)",
+    },
+    {
+        'id': 'C13',
+        'title': 'MIMO teachers: identifiability from block Hankel matrices',
+        'kind': 'threshold',
+        'expected': True,
+        'statement': 'balanced MIMO teachers (m = p, A = Aᵀ, B = Cᵀ): an exact block-Hankel certificate gives the minimal k per teacher, with a fitting balanced counterexample at k - 1; MIMO students trained by GD from small init at that k extrapolate',
+    },
+    {
+        'id': 'C14',
+        'title': 'Short-memory contrast (Emami et al. 2021 vs small init)',
+        'kind': 'qualitative',
+        'expected': True,
+        'statement': 'one long-memory teacher λ̂ = 0.99: from small init GD learns its decay rate and extrapolates at every k; from large init it fits L_k but learns a much shorter memory at short k',
+    },
+    {
         'id': 'N1',
         'title': 'Negative control: k = 2d̂ suffices',
         'kind': 'threshold',
