@@ -29,7 +29,7 @@ def test_impulse_response_equals_matrix_powers(s: LinearRNN) -> None:
 
 @given(students(max_dim=4), st.integers(1, 6), st.integers(0, 2**31))
 def test_output_is_convolution_with_markov_parameters(s: LinearRNN, k: int, seed: int) -> None:
-    # y = C h_k with h_t = A h_{t-1} + B x_t equals Σ_t g_{k-t} x_t (THEORY.md §1).
+    # y = C h_k with h_t = A h_{t-1} + B x_t equals Σ_t g_{k-t} x_t (proofs/theory.md §1).
     x = np.random.default_rng(seed).standard_normal(k)
     h = np.zeros(s.d)
     for t in range(k):

@@ -83,7 +83,7 @@ def test_n2_rates_match_theory_md_exactly() -> None:
     assert r.status is Status.FAIL and r.evidence["rates_match_theory"] is True
     assert r.evidence["gradient_check_max_error"] == 0
     ce = r.counterexample
-    assert ce["d(B-C^T)/dt"] == ce["predicted_by_THEORY.md"]
+    assert ce["d(B-C^T)/dt"] == ce["predicted_by_proofs/theory.md"]
 
 
 def test_bad_claim_parameters_name_the_parameter() -> None:

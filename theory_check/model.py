@@ -1,6 +1,6 @@
 """The linear RNN, its impulse response, losses, and realization from Markov parameters.
 
-Notation of THEORY.md §1: `h_t = A h_{t-1} + B x_t`, `y = C h_k`, Markov parameters
+Notation of proofs/theory.md §1: `h_t = A h_{t-1} + B x_t`, `y = C h_k`, Markov parameters
 `g_j = C A^j B`, training loss `L_k = Σ_{j<k} (g_j - ŵ_j)²`, extrapolation error
 `E_q = max_{j<q} |g_j - ŵ_j|`.
 """
@@ -107,7 +107,7 @@ class LinearRNN:
         return loss_gradient(self.A, self.B, self.C, _targets(target, k))
 
     def is_balanced(self, rtol: float = 1e-12) -> bool:
-        """Whether A = Aᵀ and B = Cᵀ up to `rtol` relative to ‖θ‖ (THEORY.md §2)."""
+        """Whether A = Aᵀ and B = Cᵀ up to `rtol` relative to ‖θ‖ (proofs/theory.md §2)."""
         scale = max(np.linalg.norm(self.A), np.linalg.norm(self.B), np.linalg.norm(self.C), 1e-300)
         asym = np.linalg.norm(self.A - self.A.T)
         tie = np.linalg.norm(self.B - self.C.T)
@@ -157,7 +157,7 @@ def loss_gradient(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradient of `L_k = Σ_{j<k} (g_j - ŵ_j)²` (k = len(w)) for raw arrays of any dtype.
 
-    With `r_j = g_j - ŵ_j`, `u_j = A^j B`, `v_j = (Aᵀ)^j Cᵀ` (THEORY.md §2):
+    With `r_j = g_j - ŵ_j`, `u_j = A^j B`, `v_j = (Aᵀ)^j Cᵀ` (proofs/theory.md §2):
     `∂L/∂B = 2 Σ_j r_j v_j`, `∂L/∂C = 2 Σ_j r_j u_jᵀ`, `∂L/∂A = 2 V R Uᵀ` with
     `R_pq = r_{p+q+1}` (0 when p+q+1 ≥ k), which is `Σ_j 2 r_j Σ_{m<j} (Aᵀ)^m Cᵀ Bᵀ (Aᵀ)^{j-1-m}`.
     Exact for object arrays of Fractions.
@@ -328,7 +328,7 @@ def minimal_realization(g: Sequence[float] | np.ndarray, r: int | None = None,
 # --- trust-symflow ---
 
 def q_matrix(A: np.ndarray, B: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """`Q(θ) = A Aᵀ - Aᵀ A + B Bᵀ - Cᵀ C` (THEORY.md §2) for raw arrays of any dtype.
+    """`Q(θ) = A Aᵀ - Aᵀ A + B Bᵀ - Cᵀ C` (proofs/theory.md §2) for raw arrays of any dtype.
 
     B is d×1 and C is 1×d; exact for object arrays of Fractions (or fixed-point integers, whose
     scale then doubles). In the diagonal parameterization its diagonal is b_i² - c_i².

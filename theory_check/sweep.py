@@ -200,7 +200,7 @@ def _teacher(t: Any, text: str, source: str) -> dict[str, Any]:
     weights = t.get("weights", [1.0] * len(atoms))
     outside = [a for a in atoms if isinstance(a, int | float) and not -1.0 <= a <= 1.0]
     if outside:
-        # Outside [-1, 1] ŵ_j grows geometrically and no claim of THEORY.md applies.
+        # Outside [-1, 1] ŵ_j grows geometrically and no claim of proofs/theory.md applies.
         raise ValueError(f"{source}: teacher key 'atoms'{_line_of(text, 'atoms')} must lie in "
                          f"[-1, 1] (the support of the theory); got {outside[0]}")
     try:

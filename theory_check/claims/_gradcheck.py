@@ -5,7 +5,7 @@ runs its own power loop `u_{j+1} = A u_j` (u_0 = B) together with the tangents
 `∂u_{j+1}/∂θ = A ∂u_j/∂θ + (∂A/∂θ) u_j`, so `∇g_j = C ∂u_j/∂θ + (∂C/∂θ) u_j` and
 `∇L = Σ_j 2 r_j ∇g_j`. Nothing here calls `theory_check.model`: it is a second derivation by a
 different route (the product rule along the forward loop, not the closed form 2 V R Uᵀ), so a
-wrong gradient engine cannot agree with it by sharing code. `theory_gradient` is THEORY.md §2's
+wrong gradient engine cannot agree with it by sharing code. `theory_gradient` is proofs/theory.md §2's
 formulas written out term by term (used to predict rates, e.g. N2's d(B - Cᵀ)/dt).
 
 Arithmetic: Fractions/ints stay exact (the comparison is then exact equality, tolerance 0);
@@ -80,7 +80,7 @@ def independent_gradient(A: np.ndarray, B: np.ndarray, C: np.ndarray, w: Iterabl
 
 def theory_gradient(A: np.ndarray, B: np.ndarray, C: np.ndarray, w: Iterable[Any]
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """THEORY.md §2 term by term (r_j = g_j - ŵ_j, exact for Fractions):
+    """proofs/theory.md §2 term by term (r_j = g_j - ŵ_j, exact for Fractions):
     `∂L/∂B = Σ_j 2 r_j (Aᵀ)^j Cᵀ`, `∂L/∂C = Σ_j 2 r_j Bᵀ (Aᵀ)^j`,
     `∂L/∂A = Σ_j 2 r_j Σ_{m<j} (Aᵀ)^m Cᵀ Bᵀ (Aᵀ)^{j-1-m}`."""
     A, B, C = np.asarray(A), np.asarray(B), np.asarray(C)

@@ -1,4 +1,4 @@
-"""Claims beyond the paper (THEORY.md, marked (beyond)): C12 oscillating memory, C13 MIMO
+"""Claims beyond the paper (proofs/theory.md, marked (beyond)): C12 oscillating memory, C13 MIMO
 teachers, C14 the short-memory contrast. Each is tested, not assumed: the verdict may be FAIL."""
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ def check_c10(rng: np.random.Generator, *, teacher_atoms: tuple[float, ...],
     - small init is low-dimensional: max PR ≤ d̂ + 0.5 (d̂ = number of teacher atoms);
     - large init does not extrapolate: min e_q ≥ `failure_threshold`, and its hidden states
       spread further: min PR ≥ 2 · max PR(small).
-    The limitation THEORY.md expects (a bounded tanh state cannot carry the unbounded sum of a
+    The limitation proofs/theory.md expects (a bounded tanh state cannot carry the unbounded sum of a
     teacher atom λ̂ = `limit_atom`, e.g. 1) is trained from small init and *reported*, not judged.
     """
     d_hat = len(teacher_atoms)

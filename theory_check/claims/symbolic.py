@@ -117,7 +117,7 @@ def c2_symbolic(rng: np.random.Generator, *, K: int = 8, K_sympy: int = 8,
     1. Proof for all d: in the free algebra d(law)/dt expands to 0 along dθ/dt = -∇L_k,
        k = 1..K (word engine; sympy's noncommutative expand agrees for k ≤ K_sympy, stated in
        the evidence when K_sympy < K); with the Noether identity ∇_A L Aᵀ - Aᵀ∇_A L + ∇_B L Bᵀ
-       - Cᵀ∇_C L = 0 and the derived gradients equal to THEORY.md's formulas. At every k ≤ K
+       - Cᵀ∇_C L = 0 and the derived gradients equal to proofs/theory.md's formulas. At every k ≤ K
        the verdict is also checked exactly at rational points (d = 2, 3) with the independent
        forward-mode gradient, and the same prover must refute the known-false laws Q+ (sign of
        CᵀC flipped) and B - Cᵀ: a prover that proves a false law makes the part INCONCLUSIVE.
@@ -329,7 +329,7 @@ def check_n2(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_points: 
 
     At `n_points` random rational full students θ and rational teachers, d(quantity)/dt is
     evaluated exactly three ways: with the gradient engine (`model.loss_gradient`), with the
-    independent forward-mode gradient (`claims._gradcheck`), and from THEORY.md §2's formulas
+    independent forward-mode gradient (`claims._gradcheck`), and from proofs/theory.md §2's formulas
     (for B - Cᵀ: `2 Σ_j r_j (A^j B - (Aᵀ)^j Cᵀ)`; for Q: 0). FAIL needs all of: the three agree
     exactly at every point, the rate is nonzero somewhere (the counterexample), the free-algebra
     prover refutes the law, and its entries are not among the derived conserved forms; any
@@ -356,8 +356,8 @@ def check_n2(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_points: 
         independent = _rate(quantity, A, B, C, independent_gradient(A, B, C, wl))
         predicted = _rate(quantity, A, B, C, theory_gradient(A, B, C, wl))
         if quantity == "Q":
-            predicted = predicted * 0  # THEORY.md C2: dQ/dt = 0
-        for label, other in (("independent derivation", independent), ("THEORY.md formula", predicted)):
+            predicted = predicted * 0  # proofs/theory.md C2: dQ/dt = 0
+        for label, other in (("independent derivation", independent), ("theory.md formula", predicted)):
             gap = max(abs(x - y) for x, y in zip(rate.ravel(), other.ravel(), strict=True))
             if gap != 0:
                 mismatch.append(f"point {i}: engine rate vs {label} differs by {float(gap):.3g}")
@@ -367,7 +367,7 @@ def check_n2(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_points: 
             counter = {"A": A.tolist(), "B": B.ravel().tolist(), "C": C.ravel().tolist(),
                        "teacher_atoms": atoms, "teacher_weights": weights, "k": k,
                        f"d({quantity})/dt": rate.ravel().tolist(),
-                       "predicted_by_THEORY.md": predicted.ravel().tolist()}
+                       "predicted_by_proofs/theory.md": predicted.ravel().tolist()}
     grad = check_gradient(points[:2])
     ev = {"max_abs_rate": worst, "n_points": n_points, "rates_match_theory": not mismatch,
           "rate_mismatches": "; ".join(mismatch[:3]) or "none", "in_derived_laws": in_laws,
@@ -386,7 +386,7 @@ def check_n2(rng: np.random.Generator, *, d: int, k: int, d_hat: int, n_points: 
                            f"symbolic engine calls it conserved (identity holds: {ident.holds}, "
                            f"in derived laws: {in_laws})", ev)
         return Outcome(Status.FAIL, f"d({quantity})/dt = {float(worst):.4g} ≠ 0 at an explicit "
-                       "rational point (exact; equals THEORY.md's 2Σ r_j (A^j B - (Aᵀ)^j Cᵀ) and the "
+                       "rational point (exact; equals proofs/theory.md's 2Σ r_j (A^j B - (Aᵀ)^j Cᵀ) and the "
                        f"independent derivation); the prover refutes it at k = {ident.first_failure_k}",
                        ev, counterexample=counter)
     if ident.holds and in_laws:

@@ -222,7 +222,7 @@ def c8_training(
     `L_k ≤ fit_tol`, and its reported numbers are recomputed from its parameters
     (`audit_students`). Decisions, in this order:
 
-    1. *Shrinking with σ* (THEORY.md C8): for every seed and both measures the final value is
+    1. *Shrinking with σ* (proofs/theory.md C8): for every seed and both measures the final value is
        strictly smaller at every smaller σ, and the rate α of `median ≈ c σ^α` (least squares
        on log-log; prototype α ≈ 1) is ≥ `alpha_min` for both. This alone cannot tell a
        balancing optimiser from one that never balances: an O(σ) initial imbalance over an

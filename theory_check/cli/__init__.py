@@ -162,7 +162,7 @@ def check_atoms(name: str, atoms: Sequence[float]) -> list[float]:
     """The teacher atoms if every one lies in [-1, 1] (the theory's support), else UsageError.
 
     Outside [-1, 1] the teacher's impulse response ŵ_j = Σ β_i λ̂_i^j grows geometrically and no
-    claim of THEORY.md applies; `identify` (support `unit`) refuses such atoms too."""
+    claim of proofs/theory.md applies; `identify` (support `unit`) refuses such atoms too."""
     bad = [a for a in atoms if not -1.0 <= float(a) <= 1.0]
     if bad:
         raise UsageError(f"{name} must lie in [-1, 1] (the support of the theory); got {bad[0]:g}")

@@ -1,5 +1,5 @@
 """Figures of the training experiments (linear students): F1 extrapolation vs init scale, F2 the
-learned state space, F3 impulse responses, F4 balancedness along training (THEORY.md C8, C9)."""
+learned state space, F3 impulse responses, F4 balancedness along training (proofs/theory.md C8, C9)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ OPTION_METHODS: dict[str, tuple[str, ...]] = {"dps": ("taylor", "odefun"), "eta"
 
 @dataclass(frozen=True, eq=False)
 class Trajectory(NotebookRepr):
-    """A gradient-flow (or GD) trajectory and the quantities of THEORY.md §2 along it.
+    """A gradient-flow (or GD) trajectory and the quantities of proofs/theory.md §2 along it.
 
     `times[i]` with `loss[i] = L_k(θ(t_i))`, `q_drift[i] = ‖Q(θ(t_i)) - Q(θ(0))‖_F` (computed
     in the method's own arithmetic, so 1e-40 is meaningful for `taylor` at dps 50),

@@ -2,7 +2,7 @@
 
 The vector field is polynomial in θ = (A, B, C), so the Taylor coefficients of θ(t₀ + h s) in s
 follow exactly from recurrences on truncated power series (Cauchy products), no finite
-differences. With `u_j = A^j B`, `v_j = (Aᵀ)^j Cᵀ`, `r_j = C u_j - ŵ_j` (THEORY.md §2):
+differences. With `u_j = A^j B`, `v_j = (Aᵀ)^j Cᵀ`, `r_j = C u_j - ŵ_j` (proofs/theory.md §2):
 
     u_{j+1} = A u_j,   v_{j+1} = Aᵀ v_j,   w_p = Σ_{q: p+q+1<k} r_{p+q+1} u_q,
     dA/dt = -2 Σ_p v_p w_pᵀ,   dB/dt = -2 Σ_j r_j v_j,   dCᵀ/dt = -2 Σ_j r_j u_j,

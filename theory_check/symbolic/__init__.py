@@ -6,7 +6,7 @@
   for every d (C2, C4, N2).
 - `lie_census(system, rng, laws=)`: certified count D - dim Lie of independent laws (C3).
 - `derive(param, d, k)`, `conserved_quadratic_forms(param, d, k)` and `census(cases)`: the
-  one-call entry points for the RNN of THEORY.md.
+  one-call entry points for the RNN of proofs/theory.md.
 - `model(params, outputs)`: any polynomial model θ ↦ φ(θ) (sympy expressions or a function of
   sympy matrices), loss Σ_j (φ_j - y_j)²; built-ins `mimo_rnn`, `complex_diagonal_rnn`,
   `deep_linear`, `projected_rnn`; `derive_model(model, degree=)` derives, proves and counts.

@@ -19,7 +19,7 @@ from theory_check.symbolic._systems import MAX_TERMS_SYMPY, n_params, rnn_system
 
 
 def predicted_laws(param: str, d: int, k: int) -> int:
-    """THEORY.md C3's prediction: D - 1 for k = 1; d(d+1)/2 (full), d (diagonal), 0 (balanced)."""
+    """proofs/theory.md C3's prediction: D - 1 for k = 1; d(d+1)/2 (full), d (diagonal), 0 (balanced)."""
     if k == 1:
         return n_params(param, d) - 1
     return {"full": d * (d + 1) // 2, "diagonal": d, "balanced": 0}[param]

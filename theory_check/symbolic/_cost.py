@@ -1,4 +1,4 @@
-"""A priori cost of `derive` for the RNN of THEORY.md: the pre-check refuses what will not finish.
+"""A priori cost of `derive` for the RNN of proofs/theory.md: the pre-check refuses what will not finish.
 
 The estimate is a fitted power law in three sizes known before any computation:
 D (parameters), S = `estimated_terms` (monomials of the fields ∇g_j) and the Witt depth N0 (the

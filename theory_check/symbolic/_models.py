@@ -2,7 +2,7 @@
 
 A model is a parameter vector θ ∈ R^D and outputs φ(θ) = (φ_0, …, φ_{n-1}), polynomials with
 rational coefficients. Training fits targets y with L(θ) = Σ_j (φ_j(θ) - y_j)², so the gradient
-flow is dθ/dt = -∇L = -2 Σ_j r_j ∇φ_j with r_j = φ_j - y_j. As in THEORY.md C2/C3, a conservation
+flow is dθ/dt = -∇L = -2 Σ_j r_j ∇φ_j with r_j = φ_j - y_j. As in proofs/theory.md C2/C3, a conservation
 law must hold for *every* target y, i.e. ∇q·∇φ_j ≡ 0 for all j, and the number of independent
 laws near generic θ is D - dim Lie{∇φ_0, …, ∇φ_{n-1}}(θ) (Marcotte, Gribonval & Peyré 2023).
 
@@ -179,7 +179,7 @@ def mimo_rnn(d: int, m: int = 1, p: int = 1, k: int = 3) -> Model:
 
     h_t = A h_{t-1} + B x_t (x_t ∈ R^m), y_t = C h_t ∈ R^p; θ = (A row-major `a{i}{j}`,
     B `b{i}{s}`, C `c{r}{i}`), D = d² + dm + pd. Output order: j, then row r, then column s.
-    Known laws: the d(d+1)/2 entries of Q = AAᵀ - AᵀA + BBᵀ - CᵀC (THEORY.md §2 with m, p ≥ 1).
+    Known laws: the d(d+1)/2 entries of Q = AAᵀ - AᵀA + BBᵀ - CᵀC (proofs/theory.md §2 with m, p ≥ 1).
     """
     d = check_int("d", d, minimum=1, maximum=9)
     m = check_int("m", m, minimum=1, maximum=9)

@@ -3,7 +3,7 @@
 Letters A, Aᵗ, B, Bᵗ, C, Cᵗ are noncommutative symbols standing for the matrices and their
 transposes; the residuals r_j = g_j - w_j are commutative scalars. An identity that expands to 0
 in the free algebra holds for matrices of every size d, so it proves the claim for all d (at
-each k checked). Nothing is typed in from THEORY.md: the gradient of the scalar word
+each k checked). Nothing is typed in from proofs/theory.md: the gradient of the scalar word
 g_j = C A^j B is *derived* by the rule d(u X v) = u dX v = tr(v u dX) ⇒ ∇_X = (v u)ᵀ, summed
 over the positions of the letter X, and transposes reverse words and transpose letters.
 
@@ -68,7 +68,7 @@ def loss_gradients(k: int) -> dict[str, sympy.Expr]:
 
 
 def theory_gradients(k: int) -> dict[str, sympy.Expr]:
-    """The gradients as written in THEORY.md §2 (for cross-checking the derivation)."""
+    """The gradients as written in proofs/theory.md §2 (for cross-checking the derivation)."""
     r = residual
     gA = sympy.Add(*(2 * r(j) * At**m * Ct * Bt * At ** (j - 1 - m) for j in range(k) for m in range(j)))
     gB = sympy.Add(*(2 * r(j) * At**j * Ct for j in range(k)))
@@ -173,7 +173,7 @@ def conservation_identity(law: str, K: int, *, engine: str = "words") -> Identit
 
 
 def noether_identity(K: int, *, engine: str = "words") -> IdentityCheck:
-    """For k = 1..K: the derived gradients equal THEORY.md's formulas, and
+    """For k = 1..K: the derived gradients equal proofs/theory.md's formulas, and
     ∇_A L Aᵀ - Aᵀ ∇_A L + ∇_B L Bᵀ - Cᵀ ∇_C L = 0 (the symmetry identity of §4)."""
     _check("engine", engine, {e: e for e in ENGINES}, engine)
     terms = 0
@@ -183,7 +183,7 @@ def noether_identity(K: int, *, engine: str = "words") -> IdentityCheck:
             for X in "ABC":
                 diff = words.add(g[X], th[X], signs=(1, -1))
                 if diff:
-                    return IdentityCheck(f"∇_{X}L = THEORY.md formula", K, False, k,
+                    return IdentityCheck(f"∇_{X}L = proofs/theory.md formula", K, False, k,
                                          str(words.to_sympy(diff)), terms, engine)
             parts = [words.mul_word("", g["A"], "a"), words.mul_word("a", g["A"], ""),
                      words.mul_word("", g["B"], "b"), words.mul_word("c", g["C"], "")]
@@ -195,7 +195,7 @@ def noether_identity(K: int, *, engine: str = "words") -> IdentityCheck:
             for X in "ABC":
                 diff = sympy.expand(gs[X] - ths[X])
                 if diff != 0:
-                    return IdentityCheck(f"∇_{X}L = THEORY.md formula", K, False, k, str(diff),
+                    return IdentityCheck(f"∇_{X}L = proofs/theory.md formula", K, False, k, str(diff),
                                          terms, engine)
             parts = [sympy.expand(p) for p in (gs["A"] * At, -At * gs["A"], gs["B"] * Bt, -Ct * gs["C"])]
             terms += sum(len(sympy.Add.make_args(p)) for p in parts)

@@ -1,6 +1,6 @@
 """Exact polynomial models of the linear RNN in python-flint: variables, g_j, gradient fields, Q.
 
-Parameterizations (THEORY.md §1–2), variables in this order:
+Parameterizations (proofs/theory.md §1–2), variables in this order:
 - `full`: A (d×d, row-major `a{i}{j}`), B (`b{i}`), C (`c{i}`); D = d² + 2d.
 - `diagonal`: A = diag(a) (`a{i}`), B, C; D = 3d.
 - `balanced`: A = Aᵀ (upper triangle `a{i}{j}`, i ≤ j), B = Cᵀ (`b{i}`); D = d(d+1)/2 + d.

@@ -52,7 +52,7 @@ def loss_gradients(k: int) -> dict[str, Element]:
 
 
 def theory_gradients(k: int) -> dict[str, Element]:
-    """THEORY.md §2's formulas, for cross-checking the derivation."""
+    """proofs/theory.md §2's formulas, for cross-checking the derivation."""
     gA = add(*({(j, "a" * m + "cb" + "a" * (j - 1 - m)): 2} for j in range(k) for m in range(j)))
     gB = add(*({(j, "a" * j + "c"): 2} for j in range(k)))
     gC = add(*({(j, "b" + "a" * j): 2} for j in range(k)))

@@ -1,6 +1,6 @@
 """Training students by gradient descent: batched linear RNNs (`linear`) and tanh RNNs (`tanh`).
 
-THEORY.md claims C8–C10 and N3: GD from small init learns a low-dimensional state space and
+proofs/theory.md claims C8–C10 and N3: GD from small init learns a low-dimensional state space and
 extrapolates; large init does not.
 """
 

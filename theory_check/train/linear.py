@@ -1,9 +1,9 @@
-"""Batched gradient descent for linear RNN students, with per-student metrics (THEORY.md C8, C9, N3).
+"""Batched gradient descent for linear RNN students, with per-student metrics (proofs/theory.md C8, C9, N3).
 
 S students `θ_s = (A_s, B_s, C_s)` of state dimension d are trained at once on the population
 loss `L_k(θ) = Σ_{j<k} (g_j(θ) - ŵ_j)²`, `g_j = C A^j B`, by plain gradient descent
 `θ ← θ - η ∇L_k(θ)`. All students share one array per parameter and every step is a handful of
-batched matrix products (no Python loop over students). Gradients are analytic (THEORY.md §2):
+batched matrix products (no Python loop over students). Gradients are analytic (proofs/theory.md §2):
 with `r_j = g_j - ŵ_j`, `u_j = A^j B`, `v_j = (Aᵀ)^j Cᵀ`,
 `∇C = 2 Σ_j r_j u_jᵀ`, `∇B = 2 Σ_j r_j v_j`, `∇A = 2 V R Uᵀ`, `R_pq = r_{p+q+1}` (0 if p+q+1 ≥ k).
 
@@ -59,7 +59,7 @@ RANK_RTOL = 1e-4
 
 @dataclass(frozen=True, eq=False)
 class StudentMetrics(NotebookRepr):
-    """Metrics of one trained student (THEORY.md §1 notation).
+    """Metrics of one trained student (proofs/theory.md §1 notation).
 
     `extrapolation_error` is `E_q = max_{j<q} |g_j - ŵ_j|`, q = `horizon`; `_rel` divides by |ŵ_0|.
     `B_minus_Ct_rel = ‖B - Cᵀ‖/‖B‖`, `A_asym_rel = ‖A - Aᵀ‖/‖A‖` (Frobenius). `effective_dim`

@@ -4,7 +4,7 @@
 `G_j = C A^j B` (p×m); population loss on length-k iid N(0, I_m) inputs
 `L_k = Σ_{j<k} ‖G_j - Ŵ_j‖_F²`. With `R_j = G_j - Ŵ_j`, `U_j = A^j B`, `V_j = (Aᵀ)^j Cᵀ`:
 `∇B = 2 Σ_j V_j R_j`, `∇C = 2 Σ_j R_j U_jᵀ`, `∇A = 2 Σ_{t+s+1<k} V_t R_{t+s+1} U_sᵀ`
-(THEORY.md §2 with matrices in place of scalars). Init: entries N(0, σ²/d).
+(proofs/theory.md §2 with matrices in place of scalars). Init: entries N(0, σ²/d).
 """
 
 from __future__ import annotations

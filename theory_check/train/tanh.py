@@ -1,4 +1,4 @@
-"""Batched full-batch GD for tanh RNN students (THEORY.md claim C10), with hand-derived BPTT.
+"""Batched full-batch GD for tanh RNN students (proofs/theory.md claim C10), with hand-derived BPTT.
 
 Student: `h_t = tanh(W h_{t-1} + U x_t + b)`, `h_0 = 0`, `y = C h_k + c` (biases b, c optional),
 W ∈ R^{d×d}, U ∈ R^d (scalar input), C ∈ R^d. Init: every entry N(0, σ²/d), σ = `init_scale`
