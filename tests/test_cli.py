@@ -341,6 +341,57 @@ def test_integrate_json_to_a_file_and_to_stdout(tmp_path, capsys) -> None:
     assert a == b
 
 
+# ------------------------------------------------------------------ derive: options, JSON
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--d", "50"], "--d must be an integer in [1, 9]; got 50"),  # the engine's limit, as typed
+        (["--d", "x"], "--d must be an integer; got 'x'"),
+        (["--param", "ful"], "--param must be one of full, diagonal, balanced; got 'ful'"),
+        (["--format", "xml"], "--format must be one of md, latex, json; got 'xml'"),
+        (["--model", "deep-linear", "--widths", "2,-3"], "--widths must be an integer in [1, 9]; got -3"),
+        (["--json", "--format", "md"], "--json and --format md exclude each other"),
+    ],
+)
+def test_derive_errors_name_the_option_as_typed(argv, message, capsys) -> None:
+    assert main(["derive", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"theory-check: error: {message}"
+
+
+def test_derive_json_like_every_command(tmp_path, capsys) -> None:
+    argv = ["derive", "--model", "deep-linear", "--widths", "2,3,2"]
+    path = tmp_path / "d.json"
+    assert main([*argv, "--json", str(path)]) == 0
+    assert capsys.readouterr().out == ""
+    assert main([*argv, "--json"]) == 0
+    a, b = json.loads(path.read_text()), json.loads(capsys.readouterr().out)
+    assert a.pop("seconds") >= 0 and b.pop("seconds") >= 0
+    assert a == b and a["certified"] is True and a["n_independent_laws"] == 6
+    assert len(a["equations"]) == 4 + 12  # the outputs and dθ_i/dt for the 12 parameters
+
+
+def test_derive_reports_its_stages_when_not_a_terminal(monkeypatch, capsys) -> None:
+    import theory_check.cli._progress as prog
+    import theory_check.symbolic as symbolic
+
+    monkeypatch.setattr(prog, "INTERVAL", 0.01)
+    real = symbolic.derive_model
+
+    def slow(*a, on_stage, **kw):  # a derivation slow enough for the 0.01 s progress lines
+        def stage(name):
+            on_stage(name)
+            time.sleep(0.1)
+        return real(*a, on_stage=stage, **kw)
+
+    monkeypatch.setattr(symbolic, "derive_model", slow)
+    assert main(["derive", "--model", "deep-linear", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"theory-check derive: 0/2 stages \(0 %\), discovering conserved polynomials", err)
+    assert re.search(r"theory-check derive: 1/2 stages \(50 %\), computing the Lie algebra rank", err)
+
+
 # ------------------------------------------------------------------ progress when not a terminal
 
 def test_progress_prints_plain_lines_when_not_a_terminal() -> None:
