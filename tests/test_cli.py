@@ -366,6 +366,39 @@ def test_integrate_method_options_are_named_as_typed(argv, message, capsys) -> N
     assert message in capsys.readouterr().err
 
 
+# ------------------------------------------------------------------ selftest --list
+
+def test_selftest_list_shows_full_ids_and_as_json(monkeypatch, capsys) -> None:
+    from theory_check import claims, selftest
+
+    monkeypatch.setenv("COLUMNS", "80")  # a narrow log must not truncate the ids
+    assert main(["selftest", "--list"]) == 0
+    out = capsys.readouterr().out
+    ids = [s.id for s in selftest.catalogue()]
+    assert ids and all(i in out for i in ids)
+    assert main(["selftest", "--list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rows] == ids and all(isinstance(r["quick"], bool) for r in rows)
+    assert main(["selftest", "C1", "--list", "--json"]) == 0  # C1 rests on the model engine only
+    rows = json.loads(capsys.readouterr().out)
+    assert set(claims.get("C1").engines) == {"model"}
+    assert rows and {r["engine"] for r in rows} == {"model"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--list", "--sabotage", "nope"], "--sabotage: unknown id 'nope'"),
+        (["--jobs", "x"], "--jobs must be an integer >= 1; got 'x'"),
+        (["--timeout", "0"], "--timeout must be a finite number in [1, inf); got 0"),
+        (["--list", "--json", "."], "--json must be a file path or -; . is a directory"),
+    ],
+)
+def test_selftest_bad_options_are_refused_before_any_run(argv, message, capsys) -> None:
+    assert main(["selftest", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
 # ------------------------------------------------------------------ derive: options, JSON
 
 @pytest.mark.parametrize(
