@@ -366,6 +366,17 @@ def test_integrate_method_options_are_named_as_typed(argv, message, capsys) -> N
     assert message in capsys.readouterr().err
 
 
+def test_figures_help_lists_every_registered_figure(capsys) -> None:
+    from theory_check import figures
+    from theory_check.cli._figures import FIGURES
+
+    assert FIGURES == {f.id: f.title for f in figures.all_figures()}
+    with pytest.raises(SystemExit):
+        main(["figures", "--help"])
+    out = capsys.readouterr().out
+    assert all(f"{k}  {v}" in out for k, v in FIGURES.items())
+
+
 # ------------------------------------------------------------------ selftest --list
 
 def test_selftest_list_shows_full_ids_and_as_json(monkeypatch, capsys) -> None:
