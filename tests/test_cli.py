@@ -152,6 +152,7 @@ def test_verify_json_dash_prints_only_json(capsys) -> None:
         (["verify", "--seed", "x"], "--seed must be an integer >= 0; got 'x'"),
         (["verify", "--seed", "-1"], "--seed must be an integer >= 0; got -1"),
         (["verify", "--only-user"], "--only-user needs --claims"),
+        (["verify", "--claims", "nofile.py"], "--claims 'nofile.py': no such .py file"),
         (["train", "--teacher-atoms", "0.5", "--init-scale", "-1"],
          "--init-scale must be a finite number in [0, inf); got -1"),
         (["train", "--teacher-atoms", "0.5", "--lr", "nan"], "--lr must be a finite number in (0, inf)"),
@@ -181,6 +182,16 @@ def test_usage_errors_exit_2_with_one_line_naming_the_option(argv, message, caps
     assert message in err and len(err.splitlines()) == 1
 
 
+@pytest.fixture
+def _registry_restored():
+    """The test leaves the process-wide claim registry as it found it (user claims unloaded)."""
+    from theory_check.claims import _user
+
+    with _user.restored_registry():
+        yield
+
+
+@pytest.mark.usefixtures("_registry_restored")
 def test_verify_loads_user_claim_files_and_judges_them(tmp_path, capsys) -> None:
     examples = str(Path(__file__).parent / "examples")
     assert main(["verify", "--claims", examples, "--only-user", "--json", "-"]) == 0
@@ -312,6 +323,8 @@ def test_train_help_explains_every_status_and_what_relative_means(capsys) -> Non
     for status in ("converged", "max_steps", "diverged"):
         assert re.search(rf"{status} \S+", out)
     assert "E_q/|ŵ_0|" in out and "[re, im]" in out
+    # The default tanh run ends max_steps (its loss never reaches 1e-12): the help says so.
+    assert "tanh students do not reach 1e-12" in out and "max_steps the normal end" in out
 
 
 def test_train_json_uses_re_im_pairs_for_every_learned_atom(tmp_path, capsys) -> None:

@@ -120,7 +120,14 @@ def _user_claims(specs: list[str]) -> list[Any]:
 
     out: list[Any] = []
     for spec in specs:
-        out.extend(claims.load(spec))
+        try:
+            out.extend(claims.load(spec))
+        except ValueError as exc:
+            # The loader says "claims spec 'x.py': …"; on the command line that is --claims.
+            text = str(exc)
+            if text.startswith("claims spec "):
+                raise UsageError("--claims " + text.removeprefix("claims spec ")) from None
+            raise
     return out
 
 
