@@ -45,6 +45,17 @@ def test_list_shows_every_registered_claim(capsys) -> None:
     assert out.strip().splitlines()[-1].startswith(f"{len(ids)} claims")
 
 
+def test_list_json_like_every_command(tmp_path, capsys) -> None:
+    from theory_check._claim_index import CLAIMS
+
+    assert main(["list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == list(CLAIMS)
+    path = tmp_path / "claims.json"
+    assert main(["list", "--json", str(path)]) == 0
+    assert json.loads(path.read_text()) == list(CLAIMS)
+    assert f"{len(CLAIMS)} claims:" in capsys.readouterr().out  # with FILE the table still prints
+
+
 def test_the_static_claim_index_equals_the_live_registry() -> None:
     # `list` reads theory_check/_claim_index.py; regenerate it with `theory-check list --refresh`.
     from theory_check import claims
@@ -85,7 +96,8 @@ def _imported_by(argv: list[str]) -> set[str]:
     return {m for m in line.split()[1:] if any(m == h or m.startswith(h + ".") for h in HEAVY)}
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["list"], ["verify", "--seed", "x"],
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["list"], ["list", "--json"],
+                                  ["verify", "--seed", "x"],
                                   ["frobnicate"], ["lsit"], ["train", "--teacher-atoms", "0.5", "--sed", "3"],
                                   ["train", "--help"], ["integrate", "--help"],
                                   ["sweep", "--help"], ["sweep", "run", "--help"], ["verify", "--help"],
