@@ -339,6 +339,14 @@ def test_train_help_explains_every_status_and_what_relative_means(capsys) -> Non
     assert "tanh students do not reach 1e-12" in out and "max_steps the normal end" in out
 
 
+def test_sweep_summarize_help_explains_every_status_column(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["sweep", "summarize", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for status in ("converged", "max_steps", "diverged"):
+        assert re.search(rf"{status} = \S+", out)
+
+
 def test_train_json_uses_re_im_pairs_for_every_learned_atom(tmp_path, capsys) -> None:
     path = tmp_path / "t.json"
     argv = ["train", "--teacher-atoms", "0.9,-0.5", "--d", "6", "--k", "5", "--steps", "3000",
