@@ -139,9 +139,10 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
                     "RNNs: the claims and negative controls of proofs/theory.md, and your own "
                     "(verify --claims FILE.py).",
                     epilog="Lists of numbers may start with a minus (--atoms -1,3/10). "
-                    "`--json` prints JSON to stdout instead of the table; `--json FILE` (list, verify, "
-                    "derive, integrate, train, sweep summarize, selftest) writes it to FILE. Exit codes: 0 success, "
-                    "1 a result not as expected (or a failed run), 2 bad input, 130 interrupted.")
+                    "`--json` prints JSON to stdout instead of the table; `--json FILE` (list, "
+                    "verify, derive, integrate, train, sweep summarize, selftest) writes it to "
+                    "FILE. Exit codes: 0 success, 1 a result not as expected (or a failed run), "
+                    "2 bad input, 130 interrupted.")
     parser.add_argument("--version", action="version", version=f"theory-check {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
