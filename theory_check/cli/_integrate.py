@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "to ‖θ(t)‖²) and unbalancedness.",
                        epilog="Status: ok (reached T), diverged (‖θ‖∞ left the bound; exit 1), "
                        "interrupted (Ctrl-C; the summary so far is printed, exit 130); the first line of the "
-                       "summary (and JSON \"status\") says which, t_end how far the run got.")
+                       "table says which, t_end how far the run got.")
     p.add_argument("--param", choices=PARAMS, default="full", help="parameterization (default full)")
     p.add_argument("--d", type=int_type("--d", minimum=1), default=3,
                    help="student state dimension (default 3)")
@@ -88,9 +88,9 @@ def cmd_integrate(args: argparse.Namespace) -> int:
     if args.method == "gd" and args.eta is None:
         raise UsageError("--method gd needs --eta, a step size > 0")
     if args.method != "gd" and args.eta is not None:
-        raise UsageError(f"--eta applies only to --method gd; got --method {args.method}")
+        raise UsageError(f"--eta applies only to method gd; got --method {args.method}")
     if args.method in ("dop853", "gd") and args.dps is not None:
-        raise UsageError(f"--dps applies only to --method taylor or odefun; got --method {args.method}")
+        raise UsageError(f"--dps applies only to method taylor or odefun; got --method {args.method}")
     atoms, weights = parse_teacher(args.teacher_atoms, args.teacher_weights)
     from theory_check.cli._format import fmt
     from theory_check.cli._progress import progress, time_reached
@@ -102,13 +102,13 @@ def cmd_integrate(args: argparse.Namespace) -> int:
     with progress(f"integrate ({args.method})", args.T, show=time_reached) as bar, _time_ticks(bar):
         tr = integrate(student, teacher, args.k, args.T, method=args.method, param=args.param,
                        dps=args.dps, eta=args.eta)
-    # Status first: a run that stopped early (diverged, interrupted) must say so in the table
-    # and in the JSON, not only on stderr.
-    summary = {"status": str(tr.status), "t_end": float(tr.t_end), **tr.summary()}
+    summary = tr.summary()  # the JSON record, its fields fixed by the flow engine
     if args.json is not None:
         write_json(args.json, summary)
     if args.json != "-":
-        for key, val in summary.items():
+        # Status first: a run that stopped early (diverged, interrupted) says so in the table,
+        # not only on stderr.
+        for key, val in {"status": str(tr.status), "t_end": float(tr.t_end), **summary}.items():
             print(f"{key:22s} {fmt(val)}")
     if tr.status != "ok":
         print(f"theory-check: integrate: run {tr.status} at t = {tr.t_end:.6g}", file=sys.stderr)
