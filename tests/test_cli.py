@@ -45,6 +45,17 @@ def test_list_shows_every_registered_claim(capsys) -> None:
     assert out.strip().splitlines()[-1].startswith(f"{len(ids)} claims")
 
 
+def test_list_json_like_every_command(tmp_path, capsys) -> None:
+    from theory_check._claim_index import CLAIMS
+
+    assert main(["list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == list(CLAIMS)
+    path = tmp_path / "claims.json"
+    assert main(["list", "--json", str(path)]) == 0
+    assert json.loads(path.read_text()) == list(CLAIMS)
+    assert f"{len(CLAIMS)} claims:" in capsys.readouterr().out  # with FILE the table still prints
+
+
 def test_the_static_claim_index_equals_the_live_registry() -> None:
     # `list` reads theory_check/_claim_index.py; regenerate it with `theory-check list --refresh`.
     from theory_check import claims
@@ -85,8 +96,10 @@ def _imported_by(argv: list[str]) -> set[str]:
     return {m for m in line.split()[1:] if any(m == h or m.startswith(h + ".") for h in HEAVY)}
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["list"], ["verify", "--seed", "x"],
-                                  ["frobnicate"], ["train", "--help"], ["integrate", "--help"],
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["list"], ["list", "--json"],
+                                  ["verify", "--seed", "x"],
+                                  ["frobnicate"], ["lsit"], ["train", "--teacher-atoms", "0.5", "--sed", "3"],
+                                  ["train", "--help"], ["integrate", "--help"],
                                   ["sweep", "--help"], ["sweep", "run", "--help"], ["verify", "--help"],
                                   ["figures", "--help"], ["identify", "--help"],
                                   ["moments", "interval", "--help"], ["notes", "--help"],
@@ -151,16 +164,27 @@ def test_verify_json_dash_prints_only_json(capsys) -> None:
         (["verify", "--seed", "x"], "--seed must be an integer >= 0; got 'x'"),
         (["verify", "--seed", "-1"], "--seed must be an integer >= 0; got -1"),
         (["verify", "--only-user"], "--only-user needs --claims"),
+        (["verify", "--claims", "nofile.py"], "--claims 'nofile.py': no such .py file"),
         (["train", "--teacher-atoms", "0.5", "--init-scale", "-1"],
          "--init-scale must be a finite number in [0, inf); got -1"),
         (["train", "--teacher-atoms", "0.5", "--lr", "nan"], "--lr must be a finite number in (0, inf)"),
         (["integrate", "--dps", "4"], "--dps must be an integer in [5, 200]; got 4"),
-        (["train", "--teacher-atoms", "0.5", "--seed", "3"], "unrecognized arguments: --seed 3"),
+        (["train", "--teacher-atoms", "0.5", "--seed", "3"],
+         "train: unknown option --seed (did you mean --seeds?)"),
+        (["verify", "--sed=3"], "verify: unknown option --sed=3 (did you mean --seed?)"),
+        (["sweep", "summarize", "r.jsonl", "--jsn"],
+         "sweep summarize: unknown option --jsn (did you mean --json?)"),
+        (["list", "C5"], "list: unexpected argument C5"),
+        (["train", "--teacher-atoms", "0.5", "--model", "relu"],
+         "--model must be one of linear, tanh; got 'relu'"),
+        (["integrate", "--method", "rk4"], "--method must be one of taylor, odefun, dop853, gd; got 'rk4'"),
+        (["train", "--teacher-atoms", "0.5", "--d"], "--d needs a value"),
+        (["lsit"], "unknown command 'lsit' (did you mean list?); commands: list, verify"),
         (["train", "--teacher-atoms", "0.5,0.5"], "--teacher-atoms must be pairwise distinct"),
         (["train", "--teacher-atoms", "0.5,-0.5", "--teacher-weights", "1,-1"],
          "--teacher-weights must be finite numbers > 0"),
         (["integrate", "--teacher-weights", "1"], "--teacher-weights must have one weight per atom (2)"),
-        (["frobnicate"], "invalid choice"),
+        (["frobnicate"], "unknown command 'frobnicate'; commands: list"),
         ([], "required"),
     ],
 )
@@ -170,6 +194,16 @@ def test_usage_errors_exit_2_with_one_line_naming_the_option(argv, message, caps
     assert message in err and len(err.splitlines()) == 1
 
 
+@pytest.fixture
+def _registry_restored():
+    """The test leaves the process-wide claim registry as it found it (user claims unloaded)."""
+    from theory_check.claims import _user
+
+    with _user.restored_registry():
+        yield
+
+
+@pytest.mark.usefixtures("_registry_restored")
 def test_verify_loads_user_claim_files_and_judges_them(tmp_path, capsys) -> None:
     from theory_check.claims import _user
 
@@ -308,6 +342,16 @@ def test_train_help_explains_every_status_and_what_relative_means(capsys) -> Non
     for status in ("converged", "max_steps", "diverged"):
         assert re.search(rf"{status} \S+", out)
     assert "E_q/|ŵ_0|" in out and "[re, im]" in out
+    # The default tanh run ends max_steps (its loss never reaches 1e-12): the help says so.
+    assert "tanh students do not reach 1e-12" in out and "max_steps the normal end" in out
+
+
+def test_sweep_summarize_help_explains_every_status_column(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["sweep", "summarize", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for status in ("converged", "max_steps", "diverged"):
+        assert re.search(rf"{status} = \S+", out)
 
 
 def test_train_json_uses_re_im_pairs_for_every_learned_atom(tmp_path, capsys) -> None:
@@ -335,6 +379,124 @@ def test_integrate_json_to_a_file_and_to_stdout(tmp_path, capsys) -> None:
     a, b = json.loads(path.read_text()), json.loads(capsys.readouterr().out)
     assert a.pop("seconds") > 0 and b.pop("seconds") > 0
     assert a == b
+
+
+def test_integrate_says_its_status_first_in_the_table(capsys) -> None:
+    argv = ["integrate", "--method", "gd", "--eta", "5", "--T", "100", "--d", "2", "--k", "3"]
+    assert main(argv) == 1  # GD with η = 5 blows up
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["status", "diverged"] and lines[1].split() == ["t_end", "20"]
+    assert main(["integrate", "--T", "1", "--d", "2", "--k", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["status", "ok"] and lines[1].split() == ["t_end", "1"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--method", "gd"], "--method gd needs --eta, a step size > 0"),
+        (["--eta", "0.1"], "--eta applies only to method gd; got --method taylor"),
+        (["--method", "dop853", "--dps", "40"], "--dps applies only to method taylor or odefun"),
+    ],
+)
+def test_integrate_method_options_are_named_as_typed(argv, message, capsys) -> None:
+    assert main(["integrate", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_figures_help_lists_every_registered_figure(capsys) -> None:
+    from theory_check import figures
+    from theory_check.cli._figures import FIGURES
+
+    assert FIGURES == {f.id: f.title for f in figures.all_figures()}
+    with pytest.raises(SystemExit):
+        main(["figures", "--help"])
+    out = capsys.readouterr().out
+    assert all(f"{k}  {v}" in out for k, v in FIGURES.items())
+
+
+# ------------------------------------------------------------------ selftest --list
+
+def test_selftest_list_shows_full_ids_and_as_json(monkeypatch, capsys) -> None:
+    from theory_check import claims, selftest
+
+    monkeypatch.setenv("COLUMNS", "80")  # a narrow log must not truncate the ids
+    assert main(["selftest", "--list"]) == 0
+    out = capsys.readouterr().out
+    ids = [s.id for s in selftest.catalogue()]
+    assert ids and all(i in out for i in ids)
+    assert main(["selftest", "--list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rows] == ids and all(isinstance(r["quick"], bool) for r in rows)
+    assert main(["selftest", "C1", "--list", "--json"]) == 0  # C1 rests on the model engine only
+    rows = json.loads(capsys.readouterr().out)
+    assert set(claims.get("C1").engines) == {"model"}
+    assert rows and {r["engine"] for r in rows} == {"model"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--list", "--sabotage", "nope"], "--sabotage: unknown id 'nope'"),
+        (["--jobs", "x"], "--jobs must be an integer >= 1; got 'x'"),
+        (["--timeout", "0"], "--timeout must be a finite number in [1, inf); got 0"),
+        (["--list", "--json", "."], "--json must be a file path or -; . is a directory"),
+    ],
+)
+def test_selftest_bad_options_are_refused_before_any_run(argv, message, capsys) -> None:
+    assert main(["selftest", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ derive: options, JSON
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--d", "50"], "--d must be an integer in [1, 9]; got 50"),  # the engine's limit, as typed
+        (["--d", "x"], "--d must be an integer; got 'x'"),
+        (["--param", "ful"], "--param must be one of full, diagonal, balanced; got 'ful'"),
+        (["--format", "xml"], "--format must be one of md, latex, json; got 'xml'"),
+        (["--model", "deep-linear", "--widths", "2,-3"], "--widths must be an integer in [1, 9]; got -3"),
+        (["--json", "--format", "md"], "--json and --format md exclude each other"),
+    ],
+)
+def test_derive_errors_name_the_option_as_typed(argv, message, capsys) -> None:
+    assert main(["derive", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"theory-check: error: {message}"
+
+
+def test_derive_json_like_every_command(tmp_path, capsys) -> None:
+    argv = ["derive", "--model", "deep-linear", "--widths", "2,3,2"]
+    path = tmp_path / "d.json"
+    assert main([*argv, "--json", str(path)]) == 0
+    assert capsys.readouterr().out == ""
+    assert main([*argv, "--json"]) == 0
+    a, b = json.loads(path.read_text()), json.loads(capsys.readouterr().out)
+    assert a.pop("seconds") >= 0 and b.pop("seconds") >= 0
+    assert a == b and a["certified"] is True and a["n_independent_laws"] == 6
+    assert len(a["equations"]) == 4 + 12  # the outputs and dθ_i/dt for the 12 parameters
+
+
+def test_derive_reports_its_stages_when_not_a_terminal(monkeypatch, capsys) -> None:
+    import theory_check.cli._progress as prog
+    import theory_check.symbolic as symbolic
+
+    monkeypatch.setattr(prog, "INTERVAL", 0.01)
+    real = symbolic.derive_model
+
+    def slow(*a, on_stage, **kw):  # a derivation slow enough for the 0.01 s progress lines
+        def stage(name):
+            on_stage(name)
+            time.sleep(0.1)
+        return real(*a, on_stage=stage, **kw)
+
+    monkeypatch.setattr(symbolic, "derive_model", slow)
+    assert main(["derive", "--model", "deep-linear", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"theory-check derive: 0/2 stages \(0 %\), discovering conserved polynomials", err)
+    assert re.search(r"theory-check derive: 1/2 stages \(50 %\), computing the Lie algebra rank", err)
 
 
 # ------------------------------------------------------------------ progress when not a terminal
@@ -382,19 +544,6 @@ def test_train_reports_steps_when_not_a_terminal(monkeypatch, capsys) -> None:
                  "--loss-tol", "0", "--json", "-"]) == 0
     err = capsys.readouterr().err
     assert re.search(r"theory-check train \(linear\): step \d+/4000 \(\d+ %\), 1 of 1 students active", err)
-
-
-# ------------------------------------------------------------------ README examples run
-
-def test_readme_api_example_runs_and_prints_what_it_says(capsys) -> None:
-    text = (ROOT / "README.md").read_text()
-    section = text.split("## API in ten lines", 1)[1].split("\n## ", 1)[0]
-    code = section.split("```python\n", 1)[1].split("```", 1)[0]
-    shown = section.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
-    exec(compile(code, "README.md", "exec"), {})
-    out = capsys.readouterr().out.splitlines()
-    assert out[:2] == shown[:2]  # the two students, exactly as the README shows them
-    assert out[2].startswith("PASS ")
 
 
 def test_table_numbers_have_significant_digits_and_no_numpy_reprs() -> None:

@@ -12,6 +12,7 @@ claims and the engines are imported inside the command functions.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import json
 import os
@@ -61,9 +62,59 @@ class Parser(argparse.ArgumentParser):
         self._negative_number_matcher = NEGATIVE_NUMBER_LIST
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        # "argument --seed: --seed must be ..." (from our typed options) → "--seed must be ...".
-        m = re.fullmatch(r"argument ([^:]+): (\1 .*)", message, flags=re.S)
-        raise UsageError(m[2] if m else message)
+        raise UsageError(_reworded(message))
+
+
+def _quoted_list(text: str) -> str:
+    """"'a', 'b'" → "a, b"."""
+    return ", ".join(s.strip().strip("'") for s in text.split(","))
+
+
+def _reworded(message: str) -> str:
+    """argparse's messages in the one style of every error: the option as typed, what it must
+    be, what it got ("--model must be one of linear, tanh; got 'relu'")."""
+    # "argument --seed: --seed must be ..." (from our typed options) → "--seed must be ...".
+    m = re.fullmatch(r"argument ([^:]+): (\1 .*)", message, flags=re.S)
+    if m:
+        return m[2]
+    m = re.fullmatch(r"argument COMMAND: invalid choice: '(.*)' \(choose from (.*)\)", message,
+                     flags=re.S)
+    if m:
+        hint = difflib.get_close_matches(m[1], list(COMMANDS), n=1)
+        return (f"unknown command '{m[1]}'" + (f" (did you mean {hint[0]}?)" if hint else "")
+                + f"; commands: {_quoted_list(m[2])}")
+    m = re.fullmatch(r"argument ([^:]+): invalid choice: '(.*)' \(choose from (.*)\)", message,
+                     flags=re.S)
+    if m:
+        return f"{m[1]} must be one of {_quoted_list(m[3])}; got '{m[2]}'"
+    m = re.fullmatch(r"argument ([^:]+): invalid (int|float) value: '(.*)'", message, flags=re.S)
+    if m:
+        return f"{m[1]} must be {'an integer' if m[2] == 'int' else 'a number'}; got '{m[3]}'"
+    m = re.fullmatch(r"argument ([^:]+): expected one argument", message)
+    if m:
+        return f"{m[1]} needs a value"
+    return message
+
+
+def _unrecognized(parser: argparse.ArgumentParser, argv: Sequence[str], message: str) -> str:
+    """"unrecognized arguments: --sed 3" → name the command, the first unknown option and the
+    closest option that command has ("train: unknown option --sed (did you mean --seeds?)")."""
+    words = message.removeprefix("unrecognized arguments:").split()
+    names, p = [], parser
+    for word in argv:  # follow the sub-command words down to the parser that read the options
+        sub = next((a for a in p._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if sub is None or word not in sub.choices:
+            continue
+        names.append(word)
+        p = sub.choices[word]
+    where = f"{' '.join(names)}: " if names else ""
+    option = next((w for w in words if w.startswith("-")), None)
+    if option is None:
+        return f"{where}unexpected argument{'s' if len(words) > 1 else ''} {' '.join(words)}"
+    known = [o for a in p._actions for o in a.option_strings if o.startswith("--")]
+    hint = difflib.get_close_matches(option.split("=")[0], known, n=1, cutoff=0.6)
+    return (f"{where}unknown option {option}" + (f" (did you mean {hint[0]}?)" if hint else "")
+            + (f"; see `theory-check {' '.join(names)} --help`" if names else ""))
 
 
 def _version() -> str:
@@ -88,9 +139,10 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
                     "RNNs: the claims and negative controls of proofs/theory.md, and your own "
                     "(verify --claims FILE.py).",
                     epilog="Lists of numbers may start with a minus (--atoms -1,3/10). "
-                    "`--json` prints JSON to stdout instead of the table; `--json FILE` (verify, "
-                    "integrate, train, sweep summarize) writes it to FILE. Exit codes: 0 success, "
-                    "1 a result not as expected (or a failed run), 2 bad input, 130 interrupted.")
+                    "`--json` prints JSON to stdout instead of the table; `--json FILE` (list, "
+                    "verify, derive, integrate, train, sweep summarize, selftest) writes it to "
+                    "FILE. Exit codes: 0 success, 1 a result not as expected (or a failed run), "
+                    "2 bad input, 130 interrupted.")
     parser.add_argument("--version", action="version", version=f"theory-check {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
@@ -130,7 +182,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if mod is None:
                 raise UsageError(f"the {cmd} command is not available in this installation")
             argv = getattr(mod, "rewrite_argv", lambda a: a)(argv)
-        args = build_parser(argv).parse_args(argv)
+        parser = build_parser(argv)
+        try:
+            args = parser.parse_args(argv)
+        except UsageError as exc:
+            if str(exc).startswith("unrecognized arguments:"):
+                raise UsageError(_unrecognized(parser, argv, str(exc))) from None
+            raise
         return int(args.func(args))
     except (UsageError, ValueError) as exc:
         print(f"theory-check: error: {exc}", file=sys.stderr)

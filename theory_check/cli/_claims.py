@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "instant; `--refresh` rebuilds the index from the live registry).")
     p.add_argument("--refresh", action="store_true",
                    help="import every claim module and rewrite theory_check/_claim_index.py")
+    add_json_option(p, "the claims (id, title, kind, expected, statement)")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("verify", help="verify claims and print their verdicts",
@@ -96,6 +97,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         from theory_check._claim_index import CLAIMS
 
         rows = list(CLAIMS)
+    check_json_target(args.json)
+    if args.json is not None:
+        write_json(args.json, rows)
+        if args.json == "-":
+            return 0
     # Plain text, not rich: `list` is meant to be instant (rich costs ~0.1 s to import).
     import shutil
     import textwrap
@@ -120,7 +126,14 @@ def _user_claims(specs: list[str]) -> list[Any]:
 
     out: list[Any] = []
     for spec in specs:
-        out.extend(claims.load(spec))
+        try:
+            out.extend(claims.load(spec))
+        except ValueError as exc:
+            # The loader says "claims spec 'x.py': …"; on the command line that is --claims.
+            text = str(exc)
+            if text.startswith("claims spec "):
+                raise UsageError("--claims " + text.removeprefix("claims spec ")) from None
+            raise
     return out
 
 

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from theory_check.cli import add_json_option, check_json_target, int_type, write_json
+
 FORMATS = ("md", "latex", "json")
 MODELS = ("mimo", "complex-diagonal", "deep-linear", "projected")
 _EXT = {"md": "md", "latex": "tex", "json": "json"}
@@ -32,19 +34,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         "estimated terms; any model D ≤ 160 (models get no time estimate). "
         "JSON n_independent_laws is D - lie_algebra_dim, an upper bound that is exact when "
         "certified is true (a warning on stderr says when it is not).")
-    p.add_argument("--param", default=None, help="full | diagonal | balanced (default full)")
+    p.add_argument("--param", default=None, choices=("full", "diagonal", "balanced"),
+                   metavar="PARAM", help="full | diagonal | balanced (default full)")
     p.add_argument("--model", default=None, metavar="NAME",
                    help="mimo | complex-diagonal | deep-linear | projected | FILE.py:NAME")
-    p.add_argument("--d", type=int, default=2, help="state dimension d (default 2)")
-    p.add_argument("--k", type=int, default=3, help="training length k (default 3)")
-    p.add_argument("--m", type=int, default=2, help="inputs (mimo) / input width (projected), default 2")
-    p.add_argument("--p", type=int, default=2, help="outputs (mimo) / output width (projected), default 2")
+    p.add_argument("--d", type=int_type("--d"), default=2,
+                   help="state dimension d (default 2)")
+    p.add_argument("--k", type=int_type("--k"), default=3,
+                   help="training length k (default 3)")
+    p.add_argument("--m", type=int_type("--m"), default=2,
+                   help="inputs (mimo) / input width (projected), default 2")
+    p.add_argument("--p", type=int_type("--p"), default=2,
+                   help="outputs (mimo) / output width (projected), default 2")
     p.add_argument("--widths", default="2,2,2", help="deep-linear layer widths n_0,…,n_L (default 2,2,2)")
-    p.add_argument("--degree", type=int, default=2, help="largest degree of the law ansatz (default 2)")
-    p.add_argument("--format", default="md", dest="fmt", help="md | latex | json (default md)")
+    p.add_argument("--degree", type=int_type("--degree", minimum=1, maximum=4), default=2,
+                   help="largest degree of the law ansatz, 1..4 (default 2)")
+    p.add_argument("--format", default=None, dest="fmt", choices=FORMATS, metavar="FMT",
+                   help="md | latex | json (default md; json: equations, laws, `certified`)")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="write derive_<case>.<ext> and a provenance sidecar there")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random exact points")
+    p.add_argument("--seed", type=int_type("--seed", minimum=0), default=0,
+                   help="seed of the random exact points (default 0)")
+    add_json_option(p, "the derivation (as --format json)")
     p.set_defaults(func=cmd_derive)
 
 
@@ -91,18 +102,39 @@ def _build_model(args: argparse.Namespace):
     return _load_user_model(args.model)
 
 
-def cmd_derive(args: argparse.Namespace) -> int:
-    from theory_check._validate import check_choice, check_int
+#: API parameter → the option that sets it, for errors raised by the symbolic engine.
+_OPTIONS = {"param": "--param", "d": "--d", "k": "--k", "m": "--m", "p": "--p",
+            "widths": "--widths", "degree": "--degree", "seed": "--seed"}
 
-    fmt = check_choice("--format", args.fmt, FORMATS)
-    check_int("--degree", args.degree, minimum=1, maximum=4)
+
+def _as_option(exc: ValueError) -> ValueError:
+    """"d must be an integer in [1, 9]; got 12" (the engine's words) → "--d must be …"."""
+    name = getattr(exc, "name", None)
+    text = str(exc)
+    if name in _OPTIONS and text.startswith(f"{name} "):
+        return ValueError(_OPTIONS[name] + text[len(name):])
+    return exc
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    try:
+        return _derive(args)
+    except ValueError as exc:
+        raise _as_option(exc) from None
+
+
+def _derive(args: argparse.Namespace) -> int:
+    check_json_target(args.json)
+    if args.json is not None and args.fmt not in (None, "json"):
+        raise ValueError(f"--json and --format {args.fmt} exclude each other")
+    fmt = "json" if args.json is not None else (args.fmt or "md")
     if args.model is not None and args.param is not None:
         raise ValueError("--param and --model exclude each other (--param is the RNN of the theory)")
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise ValueError(f"--out must be a directory; {args.out} is a file")
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    if args.json not in (None, "-") and args.out is not None:
+        raise ValueError("--json FILE and --out DIR exclude each other")
+    from theory_check.cli._progress import count, progress
     from theory_check.symbolic import derive, derive_model, estimate_seconds
 
     if args.model is not None:
@@ -117,15 +149,13 @@ def cmd_derive(args: argparse.Namespace) -> int:
         if estimate > 5:
             print(f"theory-check: estimated time ~{estimate:.0f} s", file=sys.stderr)
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True,
-                  disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("derive", total=n_stages)
+    # A bar on a terminal, a plain line every 10 s otherwise (the run can take minutes).
+    with progress("derive", n_stages, show=count("stages")) as bar:
+        started = [0]
 
         def stage(name: str) -> None:
-            if bar.tasks[0].description != "derive":
-                bar.advance(task)
-            bar.update(task, description=name)
+            bar.update(started[0], note=name)
+            started[0] += 1
 
         if args.model is not None:
             result = derive_model(model, degree=args.degree, seed=args.seed, on_stage=stage)
@@ -133,15 +163,18 @@ def cmd_derive(args: argparse.Namespace) -> int:
             # JSON carries the equations as text from flint, so it skips the sympy derivation.
             result = derive(param, args.d, args.k, seed=args.seed, equations=fmt != "json",
                             on_stage=stage, degree=args.degree)
+    if not result.census.certified:
+        print(f"theory-check: warning: the count is not certified ({result.census.lower} ≤ "
+              f"#laws ≤ {result.census.upper})", file=sys.stderr)
+    if args.json not in (None, "-"):
+        write_json(args.json, result.to_json())
+        return 0
     if fmt == "json":
         text = json.dumps(result.to_json(), indent=2)
     elif fmt == "latex":
         text = result.to_latex()
     else:
         text = result.to_markdown()
-    if not result.census.certified:
-        print(f"theory-check: warning: the count is not certified ({result.census.lower} ≤ "
-              f"#laws ≤ {result.census.upper})", file=sys.stderr)
     if args.out is None:
         print(text)
         return 0

@@ -7,14 +7,35 @@ from pathlib import Path
 
 from theory_check.cli import int_type
 
+#: The registered figures and their titles, repeated here so that `figures --help` imports no
+#: figure module (matplotlib); tests/test_cli.py checks them against the registry.
+FIGURES: dict[str, str] = {
+    "F1": "Implicit extrapolation vs init scale",
+    "F2": "Learned state space: atoms, weights and Hankel singular values",
+    "F3": "Impulse responses: teacher vs small- and large-init students",
+    "F4": "Balancedness along training",
+    "F5": "Conservation of Q along flow and GD",
+    "F6": "Identifiability phase diagram over (d̂, k)",
+    "F7": "Exact worst-case extrapolation error vs ε",
+    "F8": "Non-linear (tanh) RNN students: extrapolation and state dimension",
+    "F9": "Conservation-law census: D - dim Lie vs (d, k)",
+}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("figures", help="draw the proof figures (PNG, PDF, data, provenance)")
+    p = sub.add_parser(
+        "figures", help="draw the proof figures (PNG, PDF, data, provenance)",
+        description="Draw the proof figures into --out: for each, FIG.png, FIG.pdf, its data\n"
+                    "(FIG.csv, FIG.data.json) and FIG.provenance.json (versions, seed, sizes).",
+        epilog="Figures:\n" + "\n".join(f"  {k}  {v}" for k, v in FIGURES.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, default=Path("proofs/figures"),
                    help="output directory (default proofs/figures)")
     p.add_argument("--quick", action="store_true", help="small sizes (under a minute)")
-    p.add_argument("--only", default="", metavar="F1,F5", help="comma-separated figure ids")
-    p.add_argument("--seed", type=int_type("--seed", minimum=0), default=0)
+    p.add_argument("--only", default="", metavar="F1,F5",
+                   help="comma-separated figure ids (default: all; see below)")
+    p.add_argument("--seed", type=int_type("--seed", minimum=0), default=0,
+                   help="seed of every random draw (default 0)")
     p.set_defaults(func=cmd_figures)
 
 

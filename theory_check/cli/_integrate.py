@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from theory_check.cli import (
+    UsageError,
     add_json_option,
     check_json_target,
     float_type,
@@ -30,14 +31,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "balanced teacher and report loss, drift of Q = AAᵀ - AᵀA + BBᵀ - CᵀC (relative "
                        "to ‖θ(t)‖²) and unbalancedness.",
                        epilog="Status: ok (reached T), diverged (‖θ‖∞ left the bound; exit 1), "
-                       "interrupted (Ctrl-C; the summary so far is printed, exit 130).")
+                       "interrupted (Ctrl-C; the summary so far is printed, exit 130); the first line of the "
+                       "table says which, t_end how far the run got.")
     p.add_argument("--param", choices=PARAMS, default="full", help="parameterization (default full)")
     p.add_argument("--d", type=int_type("--d", minimum=1), default=3,
                    help="student state dimension (default 3)")
     p.add_argument("--k", type=int_type("--k", minimum=1), default=4, help="training length k (default 4)")
-    p.add_argument("--teacher-atoms", default="0.9,-0.5",
+    p.add_argument("--teacher-atoms", default="0.9,-0.5", metavar="0.9,-0.5",
                    help="teacher atoms λ̂ in [-1, 1] (default 0.9,-0.5)")
-    p.add_argument("--teacher-weights", default=None, help="teacher weights β̂ > 0 (default all 1)")
+    p.add_argument("--teacher-weights", default=None, metavar="1,1",
+                   help="teacher weights β̂ > 0 (default all 1)")
     p.add_argument("--init-scale", type=float_type("--init-scale", minimum=0.0), default=1e-2,
                    help="init scale σ (default 1e-2)")
     p.add_argument("--T", type=float_type("--T", minimum=0.0, strict=True), default=50.0,
@@ -81,6 +84,13 @@ def _time_ticks(tracker: Any) -> Iterator[None]:
 
 def cmd_integrate(args: argparse.Namespace) -> int:
     check_json_target(args.json)
+    # The engine checks these too, in its own words (eta=, method=); here they name the options.
+    if args.method == "gd" and args.eta is None:
+        raise UsageError("--method gd needs --eta, a step size > 0")
+    if args.method != "gd" and args.eta is not None:
+        raise UsageError(f"--eta applies only to method gd; got --method {args.method}")
+    if args.method in ("dop853", "gd") and args.dps is not None:
+        raise UsageError(f"--dps applies only to method taylor or odefun; got --method {args.method}")
     atoms, weights = parse_teacher(args.teacher_atoms, args.teacher_weights)
     from theory_check.cli._format import fmt
     from theory_check.cli._progress import progress, time_reached
@@ -92,12 +102,14 @@ def cmd_integrate(args: argparse.Namespace) -> int:
     with progress(f"integrate ({args.method})", args.T, show=time_reached) as bar, _time_ticks(bar):
         tr = integrate(student, teacher, args.k, args.T, method=args.method, param=args.param,
                        dps=args.dps, eta=args.eta)
-    summary = tr.summary()
+    summary = tr.summary()  # the JSON record, its fields fixed by the flow engine
     if args.json is not None:
         write_json(args.json, summary)
     if args.json != "-":
-        for key, val in summary.items():
-            print(f"{key:22s} {fmt(val, 4)}")
+        # Status first: a run that stopped early (diverged, interrupted) says so in the table,
+        # not only on stderr.
+        for key, val in {"status": str(tr.status), "t_end": float(tr.t_end), **summary}.items():
+            print(f"{key:22s} {fmt(val)}")
     if tr.status != "ok":
         print(f"theory-check: integrate: run {tr.status} at t = {tr.t_end:.6g}", file=sys.stderr)
         return 130 if tr.status == "interrupted" else 1

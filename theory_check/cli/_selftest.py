@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
+
+from theory_check.cli import (
+    UsageError,
+    add_json_option,
+    check_json_target,
+    float_type,
+    int_type,
+    write_json,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,16 +28,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="every sabotage of the catalogue (default: the quick ones)")
     p.add_argument("--sabotage", action="append", metavar="ID", default=None,
                    help="run only this sabotage (repeatable); see --list")
-    p.add_argument("--list", action="store_true", help="list the sabotage catalogue and exit")
+    p.add_argument("--list", action="store_true",
+                   help="list the sabotage catalogue (only the engines of the given IDs, only the "
+                        "--sabotage ones) and exit; with --json as JSON")
     p.add_argument("--thorough", action="store_true", help="claims at their full-size parameters")
-    p.add_argument("--seed", type=int, default=0, help="seed of every claim run (default 0)")
-    p.add_argument("--jobs", type=int, default=2, help="cells run at once (default 2)")
-    p.add_argument("--timeout", type=float, default=300.0,
+    p.add_argument("--seed", type=int_type("--seed", minimum=0), default=0,
+                   help="seed of every claim run (default 0)")
+    p.add_argument("--jobs", type=int_type("--jobs", minimum=1), default=2,
+                   help="cells run at once (default 2)")
+    p.add_argument("--timeout", type=float_type("--timeout", minimum=1.0), default=300.0,
                    help="seconds before a cell is killed and counted as a crash (default 300)")
     p.add_argument("--out", type=Path, metavar="FILE.jsonl",
                    help="append each finished cell here; a rerun with the same file resumes")
-    p.add_argument("--json", metavar="FILE", nargs="?", const="-",
-                   help="the report as JSON: to stdout (no FILE, or '-'), or to FILE")
+    add_json_option(p, "the report (or with --list the catalogue)")
     p.add_argument("--markdown", type=Path, metavar="FILE",
                    help="write the report as Markdown (the copy in proofs/SELFTEST.md)")
     p.set_defaults(func=cmd_selftest)
@@ -41,20 +52,9 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
     from theory_check import selftest
 
+    check_json_target(args.json)
     if args.list:
-        table = Table(title="sabotage catalogue")
-        for col in ("id", "engine", "quick", "what it breaks"):
-            table.add_column(col)
-        for s in selftest.catalogue():
-            table.add_row(s.id, s.engine, "yes" if s.quick else "full only", s.description)
-        Console().print(table)
-        return 0
-    if args.seed < 0:
-        raise ValueError(f"--seed must be an integer >= 0; got {args.seed}")
-    if args.jobs < 1:
-        raise ValueError(f"--jobs must be an integer >= 1; got {args.jobs}")
-    if args.timeout < 1:
-        raise ValueError(f"--timeout must be a number of seconds >= 1; got {args.timeout}")
+        return _list(args)
     err = Console(stderr=True)
     last = [time.monotonic()]
 
@@ -102,11 +102,44 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     out.print(f"{n_pairs - len(report.gaps)}/{n_pairs} (engine, claim) pairs noticed, "
               f"{len(report.crashes)} crashes, {len(report.cells)} runs")
     if args.json:
-        text = json.dumps(report.to_json(), indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text + "\n")
+        write_json(args.json, report.to_json())
     if args.markdown:
         args.markdown.write_text(selftest.to_markdown(report))
     return 0 if report.ok else 1
+
+
+def _list(args: argparse.Namespace) -> int:
+    """The catalogue: every sabotage, or those of the engines the given claims rest on, or the
+    --sabotage ones; a table (ids in full) or, with --json, a list of objects."""
+    from theory_check import selftest
+
+    sabs = selftest.catalogue()
+    if args.sabotage:
+        known = {s.id for s in sabs}
+        unknown = [s for s in args.sabotage if s not in known]
+        if unknown:
+            raise UsageError(f"--sabotage: unknown id {unknown[0]!r}; see `theory-check selftest --list`")
+        sabs = [s for s in sabs if s.id in args.sabotage]
+    if args.ids:
+        from theory_check import claims
+
+        engines = {e for i in args.ids for e in claims.get(i).engines}
+        sabs = [s for s in sabs if s.engine in engines]
+    rows = [{"id": s.id, "engine": s.engine, "quick": bool(s.quick), "description": s.description}
+            for s in sabs]
+    if args.json is not None:
+        write_json(args.json, rows)
+        if args.json == "-":
+            return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"sabotage catalogue ({len(rows)} sabotages)")
+    table.add_column("id", no_wrap=True)
+    table.add_column("engine", no_wrap=True)
+    table.add_column("quick", no_wrap=True)
+    table.add_column("what it breaks")
+    for r in rows:
+        table.add_row(r["id"], r["engine"], "yes" if r["quick"] else "full only", r["description"])
+    Console(width=max(Console().width, 120)).print(table)
+    return 0

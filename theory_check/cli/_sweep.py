@@ -28,6 +28,11 @@ _AXES: dict[str, tuple[str, Any]] = {
     "--input-std": ("input_std", float), "--clip": ("clip", float),
 }
 _ACTIONS = ("run", "summarize", "plot")
+_STATUSES = ("Statuses (one column each): converged = the training loss reached loss_tol; "
+             "max_steps = the step budget ran out first (its metrics are those of the last "
+             "step; the L_k column says how far it got; tanh students always end so); diverged "
+             "= the loss became non-finite or exploded (no metrics). More: `theory-check train "
+             "--help`.")
 
 
 def rewrite_argv(argv: list[str]) -> list[str]:
@@ -77,7 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Summarize a sweep results file: one row per grid cell (the config keys "
                     "that vary, seed excluded) with the number of seeds, the status counts and "
                     "the medians over seeds of E_q/|ŵ_0|, E_q, effective dimension and L_k "
-                    "(over the seeds that have a finite value; diverged ones have none).")
+                    "(over the seeds that have a finite value; diverged ones have none).",
+        epilog=_STATUSES)
     p.add_argument("results", type=Path, metavar="RESULTS.jsonl")
     add_json_option(p, "the cells")
     p.set_defaults(func=cmd_summarize)
@@ -185,7 +191,8 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     table = Table(title=f"sweep summary: {args.results} ({sum(c.n for c in cells)} tasks, "
                   f"{len(cells)} cells)",
                   caption="medians over the seeds of each cell with a finite value; "
-                          "E_q/|ŵ_0| = max_{j<q}|g_j - ŵ_j| / |ŵ_0|")
+                          "E_q/|ŵ_0| = max_{j<q}|g_j - ŵ_j| / |ŵ_0|; statuses: "
+                          "sweep summarize --help")
     for col in (*keys, "seeds", "converged", "max_steps", "diverged", "E_q/|ŵ_0|", "E_q",
                 "eff. dim", "L_k"):
         table.add_column(col, justify="right")

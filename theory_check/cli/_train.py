@@ -30,7 +30,9 @@ _EPILOG = """\
 Status of each student:
   converged  the training loss reached --loss-tol (default 1e-12) and training stopped;
   max_steps  --steps GD steps were taken without reaching --loss-tol: the metrics are those
-             of the last step (the loss column says how far it got); raise --steps or --lr;
+             of the last step (the loss column says how far it got); raise --steps or --lr.
+             tanh students do not reach 1e-12: for them --steps is a fixed budget and
+             max_steps the normal end; judge them by train_loss and the extrapolation error;
   diverged   the loss became non-finite or exploded (linear: 1e8 × max(its start, Σŵ², 1);
              tanh: above 1e12): lower --lr (or --init-scale); metrics after
              divergence are empty (linear) or "nan" (tanh).
