@@ -10,15 +10,18 @@ from theory_check.cli import int_type
 #: The registered figures and their titles, repeated here so that `figures --help` imports no
 #: figure module (matplotlib); tests/test_cli.py checks them against the registry.
 FIGURES: dict[str, str] = {
-    "F1": "Implicit extrapolation vs init scale",
-    "F2": "Learned state space: atoms, weights and Hankel singular values",
-    "F3": "Impulse responses: teacher vs small- and large-init students",
-    "F4": "Balancedness along training",
-    "F5": "Conservation of Q along flow and GD",
-    "F6": "Identifiability phase diagram over (d̂, k)",
-    "F7": "Exact worst-case extrapolation error vs ε",
-    "F8": "Non-linear (tanh) RNN students: extrapolation and state dimension",
-    "F9": "Conservation-law census: D - dim Lie vs (d, k)",
+    "F1": 'Implicit extrapolation vs init scale',
+    "F2": 'Learned state space: atoms, weights and Hankel singular values',
+    "F3": 'Impulse responses: teacher vs small- and large-init students',
+    "F4": 'Balancedness along training',
+    "F5": 'Conservation of Q along flow and GD',
+    "F6": 'Identifiability phase diagram over (d̂, k)',
+    "F7": 'Exact worst-case extrapolation error vs ε',
+    "F8": 'Non-linear (tanh) RNN students: extrapolation and state dimension',
+    "F9": 'Conservation-law census: D - dim Lie vs (d, k)',
+    "F12": 'Oscillating memory: teacher ρ^j cos(jω) and three student families',
+    "F13": 'MIMO teachers: identifiability threshold from block Hankel matrices',
+    "F14": 'Short-memory contrast: one long-memory teacher λ̂ = 0.99, small vs large init',
 }
 
 
