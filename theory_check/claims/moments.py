@@ -13,6 +13,18 @@ from theory_check.claims._registry import Kind, Outcome, Status, claim
 from theory_check.moments import identify, moment_interval, worst_case_extrapolation
 from theory_check.moments._exact import atomic_moments
 
+CEX_L_K_RTOL = 1e-20  # a counterexample student's L_k (float, model engine) relative to ŵ_0²
+
+
+def _valid_counterexample(cex: dict | None, weights: list[Fraction]) -> bool:
+    """A counterexample checked by the model engine: the balanced student has L_k ≈ 0 (float
+    rounding only) and a nonzero extrapolation error."""
+    if cex is None:
+        return False
+    m0 = float(sum(weights))
+    return (cex["student_L_k"] <= CEX_L_K_RTOL * max(1.0, m0) ** 2
+            and cex["student_E_q_relative"] > 0 and cex["m_k"] != cex["teacher_m_k"])
+
 
 def _rational_teacher(rng: np.random.Generator, d_hat: int, n_boundary: int = 0, denominator: int = 10
                       ) -> tuple[list[Fraction], list[Fraction]]:
@@ -65,6 +77,9 @@ def check_c6(rng: np.random.Generator, *, n_teachers: int, max_dim: int, offset:
             predicted = 2 * (d - n_b) + n_b + offset
             res = identify(atoms, weights, 2 * d + 1, support)
             checked += 1
+            if res.status != Status.EXACT:
+                return Outcome(Status.INCONCLUSIVE, "identify did not decide exactly: "
+                               f"{res.evidence.get('reason')}", {"teachers_checked": checked})
             if res.minimal_k != predicted or res.certificate != "exact":
                 mismatches += 1
                 worst = worst or {"atoms": atoms, "weights": weights, "support": support,
@@ -72,10 +87,11 @@ def check_c6(rng: np.random.Generator, *, n_teachers: int, max_dim: int, offset:
             if n_b == 0 and d >= 1:
                 sharp = identify(atoms, weights, 2 * d, support)
                 cex = sharp.counterexample
-                if sharp.identified or cex is None:
+                if sharp.identified is not False or not _valid_counterexample(cex, weights):
                     mismatches += 1
                     worst = worst or {"atoms": atoms, "weights": weights, "support": support,
-                                      "problem": "k = 2d̂ identified or no counterexample"}
+                                      "problem": "k = 2d̂ identified or no valid counterexample",
+                                      "why": sharp.evidence.get("counterexample_missing")}
                 else:
                     min_sharp = min(min_sharp, cex["student_E_q_relative"])
     ev = {"teachers_checked": checked, "threshold_mismatches": mismatches,
@@ -84,8 +100,8 @@ def check_c6(rng: np.random.Generator, *, n_teachers: int, max_dim: int, offset:
     if mismatches == 0:
         return Outcome(Status.PASS, f"{checked} teachers: exact minimal k = 2·#interior + #boundary + 1; "
                        f"k = 2d̂ never identifies (counterexample E_q/ŵ_0 ≥ {min_sharp:.3g})", ev)
-    return Outcome(Status.FAIL, f"{mismatches} of {checked} teachers disagree with the predicted "
-                   "threshold", ev, counterexample=worst)
+    return Outcome(Status.FAIL, f"{mismatches} disagreement(s) with the predicted threshold over "
+                   f"{checked} teachers", ev, counterexample=worst)
 
 
 @claim(
@@ -113,7 +129,15 @@ def check_n1(rng: np.random.Generator, *, n_teachers: int, max_dim: int, teacher
         d = int(rng.integers(1, max_dim + 1)) if teachers == "interior" else int(rng.integers(1, 3))
         atoms, weights = _rational_teacher(rng, d, d if teachers == "boundary" else 0)
         res = identify(atoms, weights, 2 * d, support)
+        if res.status != Status.EXACT or res.identified is None:
+            return Outcome(Status.INCONCLUSIVE, "identify did not decide exactly: "
+                           f"{res.evidence.get('reason')}", {"teachers_checked": n_teachers})
         if not res.identified:
+            if not _valid_counterexample(res.counterexample, weights):
+                return Outcome(Status.INCONCLUSIVE, "a teacher is not identified at k = 2d̂ but no "
+                               "valid counterexample student was built ("
+                               f"{res.evidence.get('counterexample_missing', 'L_k check failed')})",
+                               {"teachers_checked": n_teachers, "atoms": atoms, "weights": weights})
             failures += 1
             if cex is None or (res.counterexample and res.counterexample["student_E_q_relative"]
                                > cex["student_E_q_relative"]):
@@ -128,6 +152,32 @@ def check_n1(rng: np.random.Generator, *, n_teachers: int, max_dim: int, teacher
                        f"a balanced student with L_k = {cex['student_L_k']:.1e} has "
                        f"E_q/ŵ_0 = {cex['student_E_q_relative']:.3g}", ev, counterexample=cex)
     return Outcome(Status.PASS, f"all {n_teachers} teachers identified at k = 2d̂", ev)
+
+
+def _calibrate_sdp(atoms: tuple, weights: tuple) -> dict:
+    """The SDP path against exact rationals on the teacher's own data: the m_{2d̂} interval
+    from m_0 … m_{2d̂-1} (interior, so not identified) by exact Schur complements and by the SDP
+    sandwich; they must agree within the sandwich tolerance (`reason` empty iff they do)."""
+    lam = [Fraction(a) for a in atoms]
+    beta = [Fraction(b) for b in weights]
+    k = 2 * len(lam)
+    w = atomic_moments(lam, beta, k)
+    exact = moment_interval(w, k)
+    sdp = moment_interval(w, k, exact=False)
+    out = {"k": k, "exact": [str(exact.lower), str(exact.upper)], "exact_status": exact.status,
+           "sdp": [float(sdp.lower), float(sdp.upper)], "sdp_status": sdp.status,
+           "tolerance": sdp.evidence.get("sandwich_tol", math.nan), "reason": ""}
+    tol = float(out["tolerance"])
+    err = max(abs(float(sdp.lower) - float(exact.lower)), abs(float(sdp.upper) - float(exact.upper)))
+    out["max_error"] = err
+    if exact.status != Status.EXACT:
+        out["reason"] = f"exact path returned {exact.status}"
+    elif sdp.status != Status.CERTIFIED:
+        out["reason"] = f"SDP sandwich {sdp.status}: {sdp.evidence.get('reason')}"
+    elif not err <= tol:
+        out["reason"] = (f"SDP interval [{float(sdp.lower):.6g}, {float(sdp.upper):.6g}] differs from "
+                         f"the exact [{exact.lower}, {exact.upper}] by {err:.2e} > tol {tol:.1e}")
+    return out
 
 
 @claim(
@@ -157,6 +207,10 @@ def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
     if len(deltas) < 2:
         raise ParameterError("deltas", "deltas must hold at least 2 values to fit a rate")
     ds = np.array(sorted(deltas, reverse=True), dtype=float)
+    calib = _calibrate_sdp(atoms, weights)
+    if calib["reason"]:
+        return Outcome(Status.INCONCLUSIVE, f"SDP calibration against exact rationals failed: "
+                       f"{calib['reason']}", {"calibration": calib})
     all_runs = [worst_case_extrapolation(atoms, weights, k, q, float(d), norm) for d in ds]
     # Fit only where the sandwich is tight: from the largest δ down to the first uncertified one.
     n_ok = next((i for i, r in enumerate(all_runs) if r.status != "certified"), len(all_runs))
@@ -172,7 +226,7 @@ def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
     certified = certified and all(r.status == "certified" for r in (far, b_near, b_far))
     int_ratio = far.value / near.value
     bnd_ratio = b_far.value / b_near.value
-    ev = {"alpha": alpha, "constant": const, "fit_residual_log10": resid,
+    ev = {"alpha": alpha, "constant": const, "fit_residual_log10": resid, "calibration": calib,
           "deltas_certified": ds[:n_ok].tolist(), "deltas_dropped": len(all_runs) - n_ok,
           "wu_yang_alpha": 1 / (2 * d_hat), "worst_cases": errs.tolist(), "deltas": ds.tolist(),
           "interior_q_ratio": int_ratio, "boundary_q_ratio": bnd_ratio, "all_certified": certified,
@@ -209,7 +263,8 @@ def check_n5(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
     λ = y) has every training moment within δ of the teacher's and `g_q - ŵ_q = δ y^{q-k+1}`;
     its moments are recomputed exactly and compared with `bound`. Any y > bound^{…} breaks the
     bound, for every δ: FAIL. With all |y| ≤ 1 (spectral constraint) it stays ≤ δ: PASS.
-    `moment_interval` on R confirms that m_q is unbounded above.
+    The engine is asked the same question: `moment_interval` with eps = δ (box) on R must be
+    UNBOUNDED (with its certificate) for every δ, and bounded (certified) on [-1, 1].
     """
     k = check_int("k", k, minimum=1)
     q = check_int("q", q, minimum=k)
@@ -235,14 +290,31 @@ def check_n5(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
                 cex = {"student_atoms": [*lam, y], "student_weights": [*beta, extra], "delta": delta,
                        "train_max_error": train * delta, "L_k": L_k, "g_q_minus_w_q": g[q] - w[q],
                        "predicted_g_q_shift": delta * y ** (q - k + 1) if abs(y) >= 1 else None}
-    on_r = moment_interval([float(v) for v in w[:k]], q + (q % 2 == 0), "real")
+    # The engine is asked the question the verdict rests on: with training moments within δ (box),
+    # is m_q unbounded on R (it must be, with a certificate) and bounded on [-1, 1] (the contrast:
+    # an engine calling everything unbounded would otherwise FAIL this control for no reason)?
+    on_r = [moment_interval(w[:k], q, "real", eps=float(Fraction(d)), norm="box") for d in deltas]
+    on_unit = moment_interval(w[:k], q, "unit", eps=float(min(Fraction(d) for d in deltas)), norm="box")
     ev = {"max_train_error_over_delta": max_train, "max_extrapolation_error": max_err,
-          "bound": bound, "m_q_interval_on_R_upper": on_r.upper, "arithmetic": "exact rational",
+          "bound": bound, "engine_on_R": [str(r.status) for r in on_r],
+          "engine_on_R_upper": [float(r.upper) for r in on_r],
+          "engine_on_R_certificate": on_r[0].evidence.get("certificate"),
+          "engine_on_unit": [float(on_unit.lower), float(on_unit.upper)],
+          "engine_on_unit_status": str(on_unit.status), "arithmetic": "exact rational",
           "tolerance": 0}
     if max_train > 1:
         return Outcome(Status.INCONCLUSIVE, "the extra-atom student left the δ-box on training moments", ev)
+    if any(r.status != Status.UNBOUNDED or r.upper != math.inf for r in on_r):
+        return Outcome(Status.INCONCLUSIVE, "the moment engine does not report m_q unbounded on R "
+                       f"for training moments within δ ({ev['engine_on_R']}, upper "
+                       f"{ev['engine_on_R_upper']}), contradicting the exact construction", ev)
+    if on_unit.status != Status.CERTIFIED or not math.isfinite(float(on_unit.upper)):
+        return Outcome(Status.INCONCLUSIVE, "the moment engine cannot bound m_q on [-1, 1] (the "
+                       f"spectral constraint): {on_unit.status}, {on_unit.evidence.get('reason')}", ev)
     if max_err > Fraction(bound):
         return Outcome(Status.FAIL, f"extra atom keeps training moments within δ but moves g_j by "
-                       f"{float(max_err):.3g} > bound {bound:g} (exact); on R m_q is unbounded", ev,
+                       f"{float(max_err):.3g} > bound {bound:g} (exact); the engine: m_q unbounded on R for "
+                       f"every δ (certificate), in [{float(on_unit.lower):.3g}, "
+                       f"{float(on_unit.upper):.3g}] on [-1, 1]", ev,
                        counterexample=cex)
     return Outcome(Status.PASS, f"all extra-atom students stay within bound {bound:g}", ev)
