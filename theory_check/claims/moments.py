@@ -10,8 +10,7 @@ import numpy as np
 
 from theory_check._validate import ParameterError, check_choice, check_int, check_real
 from theory_check.claims._registry import Kind, Outcome, Status, claim
-from theory_check.moments import identify, moment_interval, worst_case_extrapolation
-from theory_check.moments._exact import atomic_moments
+from theory_check.moments import atomic_moments, identify, moment_interval, worst_case_extrapolation
 
 CEX_L_K_RTOL = 1e-20  # a counterexample student's L_k (float, model engine) relative to ŵ_0²
 

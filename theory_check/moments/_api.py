@@ -114,7 +114,8 @@ def _mpf(x: Any) -> float:
 
 def moment_interval(moments: Sequence[Any], q: int, support: Any = "unit", eps: float = 0.0,
                     norm: str = "l2", *, solver: str = "CLARABEL", basis: str = "chebyshev",
-                    exact: bool = True, rounding: bool = False) -> MomentInterval:
+                    exact: bool = True, rounding: bool = False, method: str = "auto"
+                    ) -> MomentInterval:
     """Range of m_q over nonnegative μ on S whose first k = len(moments) moments match the data
     (eps = 0) or lie within eps (l2: `Σ_j (m_j - w_j)² ≤ eps`, i.e. L_k ≤ eps; box: `|m_j - w_j| ≤ eps`).
 
@@ -127,6 +128,9 @@ def moment_interval(moments: Sequence[Any], q: int, support: Any = "unit", eps: 
     Raises ValueError for data that no nonnegative measure on S has; with `rounding=True` float
     data just outside the cone are instead read within their rounding error (a tolerance path:
     box `|m_j - w_j| ≤ 16 (j+1) 2^-53 max_{i≤j}|w_i|`, answered by the SDP sandwich).
+    `method`: 'auto' (the LP path `_lp` for the box norm with eps > 0 on [-ρ, ρ], else the SDP),
+    'lp' or 'sdp'. The LP path encloses each end between an exactly verified measure and an exactly
+    verified dual polynomial: its bounds are exact rationals.
     """
     if len(moments) < 1:
         raise ValueError("moments must hold at least m_0 (k >= 1)")
@@ -134,6 +138,7 @@ def moment_interval(moments: Sequence[Any], q: int, support: Any = "unit", eps: 
     k = len(w)
     _check_common(k, q, eps, norm, solver)
     check_choice("basis", basis, ("chebyshev", "monomial"))
+    check_choice("method", method, ("auto", "lp", "sdp"))
     S = parse_support(support)
     solver = solver.upper()
     base_ev: dict[str, Any] = {"k": k, "support": _support_text(S), "eps": eps, "norm": norm,
@@ -173,6 +178,10 @@ def moment_interval(moments: Sequence[Any], q: int, support: Any = "unit", eps: 
                                   lo_v, hi_v)
     if S is None:
         return _interval_on_R(w, q, eps, norm, solver, base_ev, mem, exact)
+    if method == "lp" or (method == "auto" and norm == "box" and eps > 0):
+        if norm != "box" and eps > 0:
+            raise ValueError("method='lp' needs norm='box' (or eps = 0)")
+        return _lp_interval(w, q, S, Fraction(eps), base_ev)
     rho = S[1]
     prog = build_program(w, q, rho, eps, norm, basis)
     return _sandwich(prog, w, q, solver, base_ev)
@@ -313,6 +322,52 @@ def _interval_on_R(w: list[Fraction], q: int, eps: float, norm: str, solver: str
     return MomentInterval(q, lo.lower, INF, INF, Status.UNBOUNDED if lo.status != Status.UNDECIDED
                           else Status.UNDECIDED, lo.solver, {**lo.evidence, **ev}, lo.inner_lower, INF,
                           lo.witnesses)
+
+
+LP_RTOL = 1e-6   # LP path: certified iff outer - inner ≤ LP_RTOL·width + LP_ATOL·m_0·ρ^q per end
+LP_ATOL = 1e-12
+
+
+def _lp_interval(w: list[Fraction], q: int, S: tuple[Fraction, Fraction], eps: Any,
+                 ev: dict[str, Any]) -> MomentInterval:
+    """The m_q interval by the LP path (`_lp`): each end enclosed between an exactly verified
+    measure (inner) and an exactly verified dual polynomial (outer); reported bounds are the
+    outer ones (they contain the true interval), exact rationals."""
+    from theory_check.moments._lp import certified_interval
+    rho = S[1]
+    out = certified_interval(w, q, rho, eps)
+    lo, hi = out["lower"], out["upper"]
+    ev = {**ev, "method": "lp", "lp_basis": out["basis"],
+          "certificate": "inner: an exactly verified measure per end; outer: a rational dual "
+          "polynomial Σ y_n φ_n - s·u^q ≥ -τ on [-1, 1] proved by exact Taylor bounds"}
+    reasons = []
+    for tag, b in (("min", lo), ("max", hi)):
+        ev[f"{tag}.status"] = b["status"]
+        ev[f"{tag}.tau"] = b["tau"]
+        ev[f"{tag}.grid_points"] = b["grid_points"]
+        if b["outer"] is None:
+            reasons.append(f"{tag}: no dual certificate ({b['status']})")
+        if b["inner"] is None:
+            reasons.append(f"{tag}: no exactly verified inner measure")
+    if reasons:
+        return MomentInterval(q, -INF if lo["outer"] is None else lo["outer"],
+                              INF if hi["outer"] is None else hi["outer"], INF, Status.UNDECIDED,
+                              "highs+flint", {**ev, "reason": "; ".join(reasons)})
+    width = hi["outer"] - lo["outer"]
+    tol = Fraction(LP_RTOL) * abs(width) + Fraction(LP_ATOL) * abs(w[0]) * rho**q
+    gaps = {"min": lo["inner"] - lo["outer"], "max": hi["outer"] - hi["inner"]}
+    ev["sandwich_gap"] = {t: float(g) for t, g in gaps.items()}
+    ev["sandwich_tol"] = float(tol)
+    ev["sandwich_rule"] = f"outer - inner ≤ {LP_RTOL:g}·width + {LP_ATOL:g}·m_0·ρ^q (exact rationals)"
+    bad = [t for t, g in gaps.items() if g < 0 or g > tol]
+    if bad:
+        ev["reason"] = "; ".join(f"{t}: inner and outer bounds {float(gaps[t]):.2e} apart (> tol "
+                                 f"{float(tol):.1e})" for t in bad)
+    wit = {"lower": ([float(x) for x in lo["atoms"]], [float(x) for x in lo["weights"]]),
+           "upper": ([float(x) for x in hi["atoms"]], [float(x) for x in hi["weights"]])}
+    return MomentInterval(q, lo["outer"], hi["outer"], width,
+                          Status.UNDECIDED if bad else Status.CERTIFIED, "highs+flint", ev,
+                          lo["inner"], hi["inner"], wit)
 
 
 def _hankel_only(prog: Program) -> Program:
@@ -714,7 +769,9 @@ def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: in
                              delta: float, norm: str = "box", support: Any = "unit", *,
                              solver: str = "CLARABEL") -> WorstCase:
     """`max_{j≤q} |m_j - ŵ_j|` over nonnegative μ on S with `|m_j - ŵ_j| ≤ δ` (box) or
-    `Σ_{j<k} (m_j - ŵ_j)² ≤ δ` (l2, δ = ε = L_k), j < k: one SDP pair per j ≥ k, each sandwiched.
+    `Σ_{j<k} (m_j - ŵ_j)² ≤ δ` (l2, δ = ε = L_k), j < k: one interval per j ≥ k — box by the
+    exactly certified LP path (`value` is then a proved upper bound, `evidence['value_inner']`
+    an attained value), l2 by the SDP sandwich.
     """
     S = parse_support(support)
     if S is None:
@@ -724,28 +781,45 @@ def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: in
     _check_common(k, q, delta, norm, solver)
     check_real("delta", delta, minimum=0.0, strict_min=True)
     w = ex.atomic_moments(lam, beta, q + 1)
-    prog = build_program(w[:k], q, S[1], float(delta), norm, "chebyshev")
+    use_lp = norm == "box"
+    prog = None if use_lp else build_program(w[:k], q, S[1], float(delta), norm, "chebyshev")
     per_j = np.zeros(q + 1)
+    inner_j = np.zeros(q + 1)
     per_j[:k] = delta if norm == "box" else math.sqrt(delta)
     worst_status, reasons = Status.CERTIFIED, []
     max_gap = 0.0
     certified_j = np.ones(q + 1, dtype=bool)
+    n_fallback = 0
     for j in range(k, q + 1):
-        r = _sandwich(prog, w[:k], j, solver, {"support": _support_text(S)})
-        if r.status != Status.CERTIFIED and j < q:
+        if use_lp:
+            r = _lp_interval(w[:k], j, S, Fraction(delta), {"support": _support_text(S)})
+            if r.status != Status.CERTIFIED:
+                # the SDP sandwich of degree j (exact cone) as the fallback for this j
+                n_fallback += 1
+                small = build_program(w[:k], j, S[1], float(delta), norm, "chebyshev")
+                r = _sandwich(small, w[:k], j, solver, {"support": _support_text(S)})
+        else:
+            r = _sandwich(prog, w[:k], j, solver, {"support": _support_text(S)})
+        if r.status != Status.CERTIFIED and j < q and not use_lp:
             # The degree-j program is exact too (projection of the Hausdorff cone) and smaller,
             # hence better conditioned: retry there before giving up.
             small = build_program(w[:k], j, S[1], float(delta), norm, "chebyshev")
             r = _sandwich(small, w[:k], j, solver, {"support": _support_text(S)})
         certified_j[j] = r.status == Status.CERTIFIED
-        target = float(w[j])
-        per_j[j] = max(r.upper - target, target - r.lower)
-        max_gap = max(max_gap, *map(abs, r.evidence["sandwich_gap"].values()))
+        target = w[j]
+        per_j[j] = float(max(r.upper - target, target - r.lower))
+        inner_j[j] = float(max(r.inner_upper - target, target - r.inner_lower))
+        max_gap = max(max_gap, *map(abs, r.evidence.get("sandwich_gap", {"": math.inf}).values()))
         if r.status != Status.CERTIFIED:
             worst_status = Status.UNDECIDED
             reasons.append(f"j={j}: {r.evidence.get('reason')}")
+    inner_j[:k] = per_j[:k]
     ev = {"k": k, "q": q, "delta": delta, "norm": norm, "max_sandwich_gap": max_gap,
-          "argmax_j": int(np.argmax(per_j))}
+          "argmax_j": int(np.argmax(per_j)), "method": "lp" if use_lp else "sdp",
+          "sdp_fallbacks": n_fallback,
+          "value_inner": float(inner_j.max()),
+          "value_meaning": "value: proved upper bound of the worst case; value_inner: attained by "
+          "an explicit (verified) measure"}
     if reasons:
         ev["reason"] = "; ".join(reasons[:3])
     return WorstCase(float(per_j.max()), per_j, worst_status, ev, certified_j)

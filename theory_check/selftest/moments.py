@@ -47,13 +47,15 @@ def interval_narrowed() -> Any:
 
 
 @sabotage("moments.interval_widened", engine="moments",
-          description="exact next-moment interval widened by 10 % of its width at each end")
+          description="exact next-moment interval widened by 10 % of its width at each end",
+          quick=False)
 def interval_widened() -> Any:
     return _interval(lambda lo, hi: (lo - (hi - lo) / 10, hi + (hi - lo) / 10))
 
 
 @sabotage("moments.rank_minus_one", engine="moments",
-          description="exact psd_rank reports a definite matrix as rank size-1 (false singularity)")
+          description="exact psd_rank reports a definite matrix as rank size-1 (false singularity)",
+          quick=False)
 def rank_minus_one() -> Any:
     original = _exact.psd_rank
 
@@ -78,7 +80,8 @@ def rank_plus_one() -> Any:
 
 
 @sabotage("moments.moments_perturbed", engine="moments",
-          description="atomic moments m_2 multiplied by 1 + 10⁻³ (perturbed input moments)")
+          description="atomic moments m_2 multiplied by 1 + 10⁻³ (perturbed input moments)",
+          quick=False)
 def moments_perturbed() -> Any:
     original = _exact.atomic_moments
 
