@@ -183,21 +183,26 @@ def _calibrate_sdp(atoms: tuple, weights: tuple) -> dict:
     "C7",
     title="Robust extrapolation",
     statement="On [-1,1], k ≥ 2d̂+1: the exact worst case max_{j≤q}|g_j-ŵ_j| → 0 as δ → 0 (rate δ^α), "
-              "bounded in q for interior teachers, not for λ̂ = 1",
+              "bounded in q for interior teachers (saturating only for q ≫ 1/(1-max|λ̂|)), not for λ̂ = 1",
     kind=Kind.QUALITATIVE,
     defaults={"atoms": ("-1/2", "1/2"), "weights": ("1/2", "1/2"), "k": 5, "q": 9,
-              "deltas": (1e-2, 1e-3, 1e-4), "norm": "box", "alpha_min": 0.5, "q_growth": 2},
-    thorough={"q": 20, "deltas": (1e-2, 1e-3, 1e-4, 1e-5)},
+              "deltas": (1e-2, 1e-3, 1e-4), "norm": "box", "alpha_min": 0.5, "q_growth": 2,
+              "near_boundary": (), "q_near": 60},
+    thorough={"q": 20, "deltas": (1e-2, 1e-3, 1e-4, 1e-5), "near_boundary": ("9/10",)},
     engines=("moments",),
     headline=("alpha", "constant", "interior_q_ratio", "boundary_q_ratio"),
 )
 def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, q: int,
-             deltas: tuple[float, ...], norm: str, alpha_min: float, q_growth: int) -> Outcome:
+             deltas: tuple[float, ...], norm: str, alpha_min: float, q_growth: int,
+             near_boundary: tuple, q_near: int) -> Outcome:
     """Exact worst cases (certified SDP/LP sandwiches) at each δ; fit `E = C δ^α` over the δ range
     where the sandwich is tight (from the largest δ down; ≥ 2 values needed). PASS iff E
     decreases with δ, α ≥ `alpha_min` (the Wu–Yang route gives only 1/(2d̂)), the interior
     teacher's worst case grows < 1.5× from q to q_growth·q (saturates) and
-    the boundary teacher λ̂ = 1 (k = 3) grows ≥ 1.5× (no uniform bound).
+    the boundary teacher λ̂ = 1 (k = 3) grows ≥ 1.5× (no uniform bound). `near_boundary` (thorough:
+    λ̂ = 9/10): an interior atom close to 1, whose constant keeps rising until q ≈ 1/(1-λ̂)·10 —
+    checked from `q_near` to 2·`q_near` (< 1.5×), the range where F7 shows its plateau.
+    SDP and LP paths are first calibrated against exact rationals on the teacher's own data.
     """
     k = check_int("k", k, minimum=1)
     q = check_int("q", q, minimum=k)
@@ -220,22 +225,33 @@ def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
     mid = float(ds[len(ds) // 2])
     far = worst_case_extrapolation(atoms, weights, k, q_growth * q, mid, norm)
     near = runs[len(ds) // 2]
+    nb = {}
+    if near_boundary:
+        q_near = check_int("q_near", q_near, minimum=k)
+        dn = len(near_boundary)
+        wc = worst_case_extrapolation(near_boundary, [f"1/{dn}"] * dn, 2 * dn + 1, 2 * q_near, mid, norm)
+        nb = {"near_boundary_q_ratio": float(wc.per_j.max() / wc.per_j[: q_near + 1].max()),
+              "near_boundary_constant": float(wc.per_j.max() / mid),
+              "near_boundary_certified": wc.status == Status.CERTIFIED}
     b_near = worst_case_extrapolation(("1",), ("1",), 3, q, mid, norm)
     b_far = worst_case_extrapolation(("1",), ("1",), 3, q_growth * q, mid, norm)
-    certified = certified and all(r.status == "certified" for r in (far, b_near, b_far))
+    certified = certified and all(r.status == "certified" for r in (far, b_near, b_far)) and \
+        nb.get("near_boundary_certified", True)
     int_ratio = far.value / near.value
     bnd_ratio = b_far.value / b_near.value
     ev = {"alpha": alpha, "constant": const, "fit_residual_log10": resid, "calibration": calib,
           "deltas_certified": ds[:n_ok].tolist(), "deltas_dropped": len(all_runs) - n_ok,
           "wu_yang_alpha": 1 / (2 * d_hat), "worst_cases": errs.tolist(), "deltas": ds.tolist(),
           "interior_q_ratio": int_ratio, "boundary_q_ratio": bnd_ratio, "all_certified": certified,
+          **nb,
           "max_sandwich_gap": max(r.evidence["max_sandwich_gap"] for r in [*runs, far, b_near, b_far]),
           "thresholds": f"alpha >= {alpha_min}, interior ratio < 1.5, boundary ratio >= 1.5"}
     if not certified:
         bad = next(r for r in [*runs, far, b_near, b_far] if r.status != "certified")
         return Outcome(Status.INCONCLUSIVE, f"an SDP/LP sandwich was not tight: {bad.evidence.get('reason')}",
                        ev)
-    ok = (np.all(np.diff(errs) < 0) and alpha >= alpha_min and int_ratio < 1.5 and bnd_ratio >= 1.5)
+    ok = (np.all(np.diff(errs) < 0) and alpha >= alpha_min and int_ratio < 1.5 and bnd_ratio >= 1.5
+          and nb.get("near_boundary_q_ratio", 1.0) < 1.5)
     if ok:
         return Outcome(Status.PASS, f"worst case ≈ {const:.3g}·δ^{alpha:.2f} (Wu–Yang route: "
                        f"δ^{1 / (2 * d_hat):.2f}); interior ×{int_ratio:.2f}, λ̂=1 ×{bnd_ratio:.2f} "

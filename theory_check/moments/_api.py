@@ -767,11 +767,11 @@ class WorstCase(NotebookRepr):
 
 def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: int, q: int,
                              delta: float, norm: str = "box", support: Any = "unit", *,
-                             solver: str = "CLARABEL") -> WorstCase:
+                             solver: str = "CLARABEL", method: str = "auto") -> WorstCase:
     """`max_{j≤q} |m_j - ŵ_j|` over nonnegative μ on S with `|m_j - ŵ_j| ≤ δ` (box) or
     `Σ_{j<k} (m_j - ŵ_j)² ≤ δ` (l2, δ = ε = L_k), j < k: one interval per j ≥ k — box by the
     exactly certified LP path (`value` is then a proved upper bound, `evidence['value_inner']`
-    an attained value), l2 by the SDP sandwich.
+    an attained value), l2 by the SDP sandwich. `method`: 'auto', 'lp' (box only) or 'sdp'.
     """
     S = parse_support(support)
     if S is None:
@@ -781,7 +781,10 @@ def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: in
     _check_common(k, q, delta, norm, solver)
     check_real("delta", delta, minimum=0.0, strict_min=True)
     w = ex.atomic_moments(lam, beta, q + 1)
-    use_lp = norm == "box"
+    check_choice("method", method, ("auto", "lp", "sdp"))
+    if method == "lp" and norm != "box":
+        raise ValueError("method='lp' needs norm='box'")
+    use_lp = norm == "box" and method != "sdp"
     prog = None if use_lp else build_program(w[:k], q, S[1], float(delta), norm, "chebyshev")
     per_j = np.zeros(q + 1)
     inner_j = np.zeros(q + 1)
