@@ -154,28 +154,43 @@ def check_n1(rng: np.random.Generator, *, n_teachers: int, max_dim: int, teacher
 
 
 def _calibrate_sdp(atoms: tuple, weights: tuple) -> dict:
-    """The SDP path against exact rationals on the teacher's own data: the m_{2d̂} interval
-    from m_0 … m_{2d̂-1} (interior, so not identified) by exact Schur complements and by the SDP
-    sandwich; they must agree within the sandwich tolerance (`reason` empty iff they do)."""
+    """The SDP and LP paths against exact rationals on the teacher's own data: the m_{2d̂}
+    interval from m_0 … m_{2d̂-1} (interior, so not identified) by exact Schur complements, by the
+    SDP sandwich and by the certified LP; they must agree within their tolerances (`reason`
+    empty iff they do)."""
     lam = [Fraction(a) for a in atoms]
     beta = [Fraction(b) for b in weights]
     k = 2 * len(lam)
     w = atomic_moments(lam, beta, k)
     exact = moment_interval(w, k)
-    sdp = moment_interval(w, k, exact=False)
-    out = {"k": k, "exact": [str(exact.lower), str(exact.upper)], "exact_status": exact.status,
-           "sdp": [float(sdp.lower), float(sdp.upper)], "sdp_status": sdp.status,
-           "tolerance": sdp.evidence.get("sandwich_tol", math.nan), "reason": ""}
-    tol = float(out["tolerance"])
-    err = max(abs(float(sdp.lower) - float(exact.lower)), abs(float(sdp.upper) - float(exact.upper)))
-    out["max_error"] = err
+    out: dict = {"k": k, "exact": [str(exact.lower), str(exact.upper)], "exact_status": exact.status,
+                 "reason": ""}
     if exact.status != Status.EXACT:
         out["reason"] = f"exact path returned {exact.status}"
-    elif sdp.status != Status.CERTIFIED:
-        out["reason"] = f"SDP sandwich {sdp.status}: {sdp.evidence.get('reason')}"
-    elif not err <= tol:
-        out["reason"] = (f"SDP interval [{float(sdp.lower):.6g}, {float(sdp.upper):.6g}] differs from "
-                         f"the exact [{exact.lower}, {exact.upper}] by {err:.2e} > tol {tol:.1e}")
+        return out
+    for method in ("sdp", "lp"):
+        r = moment_interval(w, k, exact=False, method=method)
+        tol = float(r.evidence.get("sandwich_tol", math.nan))
+        err = max(abs(float(r.lower) - float(exact.lower)), abs(float(r.upper) - float(exact.upper)))
+        out[method] = {"interval": [float(r.lower), float(r.upper)], "status": str(r.status),
+                       "tolerance": tol, "max_error": err}
+        if method == "lp":
+            # The LP's outer bounds are proofs: they must enclose the exact interval, tightly
+            # (its inner measure may be unverifiable at eps = 0: irrational extremal atoms).
+            width = float(exact.upper - exact.lower)
+            out["lp"]["tolerance"] = tol = 1e-6 * width
+            if r.lower > exact.lower or r.upper < exact.upper:
+                out["reason"] = (f"lp outer bounds [{float(r.lower):.9g}, {float(r.upper):.9g}] do "
+                                 f"not enclose the exact [{exact.lower}, {exact.upper}]")
+            elif not err <= tol:
+                out["reason"] = f"lp outer bounds {err:.2e} from the exact interval (> {tol:.1e})"
+        elif r.status != Status.CERTIFIED:
+            out["reason"] = f"{method} path {r.status}: {r.evidence.get('reason')}"
+        elif not err <= tol:
+            out["reason"] = (f"{method} interval [{float(r.lower):.6g}, {float(r.upper):.6g}] differs "
+                             f"from the exact [{exact.lower}, {exact.upper}] by {err:.2e} > tol {tol:.1e}")
+        if out["reason"]:
+            return out
     return out
 
 

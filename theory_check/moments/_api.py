@@ -179,6 +179,8 @@ def moment_interval(moments: Sequence[Any], q: int, support: Any = "unit", eps: 
     if S is None:
         return _interval_on_R(w, q, eps, norm, solver, base_ev, mem, exact)
     if method == "lp" or (method == "auto" and norm == "box" and eps > 0):
+        if S is None:
+            raise ValueError("method='lp' needs a bounded support")
         if norm != "box" and eps > 0:
             raise ValueError("method='lp' needs norm='box' (or eps = 0)")
         return _lp_interval(w, q, S, Fraction(eps), base_ev)

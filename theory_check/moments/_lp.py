@@ -223,7 +223,12 @@ def _verified_measure(x: np.ndarray, u: np.ndarray, d: list[Fraction], e: list[F
     keep = np.where(x > 1e-14 * max(float(x.max()), 1e-300))[0]
     if keep.size == 0:
         return None
-    z = [Fraction(float(u[i])) for i in keep]
+    # grid points next to simple rationals (0, ±1/2, ±1, teacher atoms, …) are taken as those:
+    # extremal atoms are often exactly there, and an exact repair needs them exact
+    z = []
+    for i in keep:
+        snap = Fraction(float(u[i])).limit_denominator(1000)
+        z.append(snap if abs(float(snap) - float(u[i])) < 1e-12 else Fraction(float(u[i])))
     xf = x[keep]
     A = _rows(basis, k, u[keep])
     resid = A @ xf - dn

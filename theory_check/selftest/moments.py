@@ -15,7 +15,7 @@ from typing import Any
 
 import cvxpy as cp
 
-from theory_check.moments import _api, _exact, _sdp
+from theory_check.moments import _api, _exact, _lp, _sdp
 from theory_check.results import Status
 from theory_check.selftest import patch_everywhere, sabotage
 
@@ -163,3 +163,19 @@ def identify_theorem() -> Any:
                                    r.evidence)
 
     return patch_everywhere(_api, "identify", identify)
+
+
+@sabotage("moments.lp_shifted", engine="moments",
+          description="certified LP path: the upper end (inner and outer) moved down by 5 % of the width")
+def lp_shifted() -> Any:
+    original = _lp.certified_interval
+
+    def certified_interval(w, q, rho, eps):
+        out = original(w, q, rho, eps)
+        lo, hi = out["lower"], out["upper"]
+        if all(v is not None for v in (lo["outer"], hi["outer"], hi["inner"])):
+            shift = (hi["outer"] - lo["outer"]) / 20
+            out["upper"] = {**hi, "outer": hi["outer"] - shift, "inner": hi["inner"] - shift}
+        return out
+
+    return patch_everywhere(_lp, "certified_interval", certified_interval)
