@@ -62,6 +62,33 @@ def test_radius_scaling():
     assert close(r.upper, 6.25, 1e-6) and abs(r.lower) < 1e-6
 
 
+def arcsine(k: int) -> list[F]:
+    """Moments of the arcsine law on [-1, 1]: 2^-j C(j, j/2) for even j."""
+    from math import comb
+    return [F(comb(j, j // 2), 2**j) if j % 2 == 0 else F(0) for j in range(k)]
+
+
+def canonical_width(n: int, p) -> F:
+    """Width of the m_n interval on [-1, 1] from canonical moments p_1 … p_{n-1} (m_0 = 1):
+    `2^n Π_{i<n} p_i (1 - p_i)` (Skibinski; Dette & Studden, The Theory of Canonical Moments)."""
+    out = F(2**n)
+    for i in range(1, n):
+        out *= p(i) * (1 - p(i))
+    return out
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 12, 25, 40])
+def test_exact_widths_equal_canonical_moment_closed_forms(n):
+    """Uniform law: p_(2i-1) = 1/2, p_(2i) = i/(2i+1); arcsine law: p_i = 1/2 — exactly."""
+    r = moment_interval(uniform(n), n)
+    assert r.status == "exact" and r.width == canonical_width(n, lambda i: F(1, 2) if i % 2 else
+                                                             F(i // 2, i + 1))
+    assert isinstance(r.lower, F) and (n % 2 == 0 or r.lower == -r.upper)  # odd n: symmetric law
+    assert r.lower <= (F(1, n + 1) if n % 2 == 0 else 0) <= r.upper
+    a = moment_interval(arcsine(n), n)
+    assert a.status == "exact" and a.width == canonical_width(n, lambda i: F(1, 2))
+
+
 # --- 1% accuracy against exact Schur complements ------------------------------------------
 def _schur_width(m: list[F]) -> float:
     lo, hi = next_moment_interval(m, (F(-1), F(1)))
@@ -87,9 +114,14 @@ def test_sdp_width_within_1pct_of_exact_large_k(k):
         exact = _schur_width(m)
         r = moment_interval(m, k, exact=False)
         assert close(r.width, exact, 1e-2), (k, r.width, exact)
-        # Up to k ≈ 25 the grid LP closes the sandwich; beyond, the (correct) SDP width can no
-        # longer be certified by the grid and the engine says so instead of claiming it.
-        assert r.status == ("certified" if k <= 25 else "inconclusive"), (k, r.status)
+        # Certified means the exact values lie within the sandwich tolerance of the reported ones;
+        # where the inner bound cannot meet the SDP the engine must say inconclusive instead.
+        lo, hi = next_moment_interval(m, (F(-1), F(1)))
+        tol = r.evidence["sandwich_tol"]
+        if r.status == "certified":
+            assert abs(r.lower - float(lo)) <= tol and abs(r.upper - float(hi)) <= tol, (k, tol)
+        else:
+            assert r.status == "inconclusive" and r.evidence["reason"]
 
 
 def test_exact_schur_matches_independent_brute_force():
@@ -123,6 +155,8 @@ def test_minimal_k_is_twice_the_index_plus_one(teacher):
 
 @given(teacher_measures(max_dim=3))
 def test_counterexample_matches_training_moments_not_the_next(teacher):
+    """The counterexample measure at k = 2d̂ has the teacher's m_0 … m_{k-1} and an m_k at the
+    far end of the exact interval, checked in floats by the model engine."""
     atoms, weights = teacher
     k = 2 * len(atoms)
     res = identify(atoms, weights, k)
@@ -138,25 +172,57 @@ def test_counterexample_matches_training_moments_not_the_next(teacher):
     assert abs(g[k] - w[k]) > 1e-3 * res.width
 
 
-def test_numeric_identify_agrees_with_exact():
-    ex = identify(["1/2", "-1/2"], ["1", "1"], 4)
+def test_float_identify_is_exact_and_equals_the_rational_answer():
+    """A float is the dyadic rational it stores: identify on floats is the exact answer for
+    Fraction(x) of each float (not a tolerance decision)."""
     nu = identify([0.5, -0.5], [1.0, 1.0], 4)
-    assert nu.certificate == "numeric" and ex.certificate == "exact"
-    assert close(nu.width, ex.width, 1e-2) and nu.minimal_k == ex.minimal_k == 5
+    ex = identify(["1/2", "-1/2"], ["1", "1"], 4)
+    assert nu.status == ex.status == "exact" and nu.width == ex.width == F(3, 8)
+    assert nu.minimal_k == ex.minimal_k == 5 and identify([0.5, -0.5], [1.0, 1.0], 5).identified
+    t = identify([0.3, -0.6], [0.4, 0.7], 4)
+    assert t.width == identify([F(0.3), F(-0.6)], [F(0.4), F(0.7)], 4).width
+
+
+def test_numeric_identify_certifies_only_non_identification():
+    """The SDP path: a clearly positive width is certified non-identified (with the exact width
+    inside the tolerance); an identified teacher is never called identified numerically."""
+    nu = identify([0.5, -0.5], [1.0, 1.0], 4, method="numeric")
+    assert nu.status == "certified" and nu.identified is False
+    assert abs(nu.width - 0.375) <= 2 * nu.evidence["sandwich_tol"]
+    close_atoms = identify([0.5, 0.5 + 2**-30], [1.0, 2**-30], 4, method="numeric")
+    assert close_atoms.identified is not True and close_atoms.status in ("inconclusive", "certified")
+    if close_atoms.status == "inconclusive":
+        assert "tolerance" in close_atoms.evidence["reason"] or "certified" in close_atoms.evidence["reason"]
 
 
 def test_identify_accepts_a_balanced_teacher():
+    """A LinearRNN teacher: its moments g_j = C A^j B are computed exactly from its entries."""
     t = balanced_teacher([0.5, -0.5], [1.0, 1.0])
     r = identify(t, k=4)
-    assert not r.identified and r.certificate == "numeric" and close(r.width, 0.375, 1e-2)
+    assert r.identified is False and r.certificate == "exact" and r.width == F(3, 8)
+    assert identify(t, k=5).identified and identify(t, k=5).minimal_k == 5
+    # a rotated (non-diagonal) balanced teacher: exactly symmetric A in floats, B = Cᵀ
+    rng = np.random.default_rng(1)
+    Q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    A = Q @ np.diag([0.7, -0.2, 0.4]) @ Q.T
+    A = (A + A.T) / 2
+    B = rng.normal(size=(3, 1))
+    rot = LinearRNN(A, B, B.T)
+    assert identify(rot, k=6).identified is False and identify(rot, k=7).identified is True
+    assert identify(rot, k=6).minimal_k == 7
     with pytest.raises(ValueError, match="balanced"):
         identify(LinearRNN([[0.0, 1.0], [0.0, 0.0]], [1.0, 0.0], [0.0, 1.0]), k=3)
+    big = LinearRNN([[1.5]], [[1.0]], [[1.0]])
+    r = identify(big, k=3)  # spectrum outside [-1, 1]: not a measure on the support
+    assert r.status == "inconclusive" and r.identified is None and "spectrum" in r.evidence["reason"]
 
 
 def test_rounded_moments_of_an_identified_teacher_are_not_called_infeasible():
     """Float impulse responses of a 2-atom teacher at k = 9 violate the cone by rounding only."""
     g = balanced_teacher([0.3, -0.6], [0.4, 0.7]).impulse_response(12)
-    r = moment_interval(list(g[:9]), 11)
+    with pytest.raises(ValueError, match=r"infeasible.*rounding=True"):  # exact decision by default
+        moment_interval(list(g[:9]), 11)
+    r = moment_interval(list(g[:9]), 11, rounding=True)
     assert "outside the cone" in r.evidence["exact_check"]  # the exact check did see the violation
     assert r.status == "certified" and r.evidence["witness_atoms"] == 2  # Prony witness inner bound
     assert r.lower - 1e-9 <= g[11] <= r.upper + 1e-9 and r.width < 1e-6
@@ -165,7 +231,9 @@ def test_rounded_moments_of_an_identified_teacher_are_not_called_infeasible():
 def test_determinate_on_R_by_exact_rank():
     """δ_{1/2}: m = (1, 1/2, 1/4) has a singular Hankel matrix; m_5 = 1/32 exactly."""
     r = moment_interval(["1", "1/2", "1/4"], 5, support="real")
-    assert r.status == "exact" and r.width == 0 and r.lower == 1 / 32
+    assert r.status == "exact" and r.width == 0 and r.lower == r.upper == F(1, 32)
+    r = moment_interval(["1", "0", "1"], 6, support="unit")  # δ_±1 halves: m_6 = 1 exactly
+    assert r.status == "exact" and r.lower == F(1)
     r = moment_interval([1, 0, 1], 4, support="real")
     assert r.upper == float("inf")
 
@@ -283,7 +351,15 @@ def test_cli_bad_input_exit_2(argv, capsys):
     assert err.startswith("theory-check: error:") and "Traceback" not in err
 
 
-@given(st.integers(1, 3))
-def test_atomic_moments_exact(d):
-    atoms = [F(i, 7) for i in range(d)]
-    assert atomic_moments(atoms, [F(1)] * d, 3)[0] == d
+@given(teacher_measures(max_dim=4), st.integers(1, 12))
+def test_atomic_moments_equal_exact_markov_parameters(teacher, n):
+    """Σ β_i λ_i^j equals C A^j B of A = diag(λ), B = 1, C = β, in exact rationals (model engine)."""
+    from theory_check.model import markov_parameters
+    atoms, weights = teacher
+    A = np.diag(np.array(atoms, dtype=object))
+    for i in range(len(atoms)):
+        for j in range(len(atoms)):
+            A[i, j] = A[i, j] if i == j else F(0)
+    B = np.array([[F(1)] for _ in atoms], dtype=object)
+    C = np.array([list(weights)], dtype=object)
+    assert atomic_moments(list(atoms), list(weights), n) == list(markov_parameters(A, B, C, n))

@@ -10,8 +10,19 @@ import numpy as np
 
 from theory_check._validate import ParameterError, check_choice, check_int, check_real
 from theory_check.claims._registry import Kind, Outcome, Status, claim
-from theory_check.moments import identify, moment_interval, worst_case_extrapolation
-from theory_check.moments._exact import atomic_moments
+from theory_check.moments import atomic_moments, identify, moment_interval, worst_case_extrapolation
+
+CEX_L_K_RTOL = 1e-20  # a counterexample student's L_k (float, model engine) relative to ŵ_0²
+
+
+def _valid_counterexample(cex: dict | None, weights: list[Fraction]) -> bool:
+    """A counterexample checked by the model engine: the balanced student has L_k ≈ 0 (float
+    rounding only) and a nonzero extrapolation error."""
+    if cex is None:
+        return False
+    m0 = float(sum(weights))
+    return (cex["student_L_k"] <= CEX_L_K_RTOL * max(1.0, m0) ** 2
+            and cex["student_E_q_relative"] > 0 and cex["m_k"] != cex["teacher_m_k"])
 
 
 def _rational_teacher(rng: np.random.Generator, d_hat: int, n_boundary: int = 0, denominator: int = 10
@@ -65,6 +76,9 @@ def check_c6(rng: np.random.Generator, *, n_teachers: int, max_dim: int, offset:
             predicted = 2 * (d - n_b) + n_b + offset
             res = identify(atoms, weights, 2 * d + 1, support)
             checked += 1
+            if res.status != Status.EXACT:
+                return Outcome(Status.INCONCLUSIVE, "identify did not decide exactly: "
+                               f"{res.evidence.get('reason')}", {"teachers_checked": checked})
             if res.minimal_k != predicted or res.certificate != "exact":
                 mismatches += 1
                 worst = worst or {"atoms": atoms, "weights": weights, "support": support,
@@ -72,10 +86,11 @@ def check_c6(rng: np.random.Generator, *, n_teachers: int, max_dim: int, offset:
             if n_b == 0 and d >= 1:
                 sharp = identify(atoms, weights, 2 * d, support)
                 cex = sharp.counterexample
-                if sharp.identified or cex is None:
+                if sharp.identified is not False or not _valid_counterexample(cex, weights):
                     mismatches += 1
                     worst = worst or {"atoms": atoms, "weights": weights, "support": support,
-                                      "problem": "k = 2d̂ identified or no counterexample"}
+                                      "problem": "k = 2d̂ identified or no valid counterexample",
+                                      "why": sharp.evidence.get("counterexample_missing")}
                 else:
                     min_sharp = min(min_sharp, cex["student_E_q_relative"])
     ev = {"teachers_checked": checked, "threshold_mismatches": mismatches,
@@ -84,8 +99,8 @@ def check_c6(rng: np.random.Generator, *, n_teachers: int, max_dim: int, offset:
     if mismatches == 0:
         return Outcome(Status.PASS, f"{checked} teachers: exact minimal k = 2·#interior + #boundary + 1; "
                        f"k = 2d̂ never identifies (counterexample E_q/ŵ_0 ≥ {min_sharp:.3g})", ev)
-    return Outcome(Status.FAIL, f"{mismatches} of {checked} teachers disagree with the predicted "
-                   "threshold", ev, counterexample=worst)
+    return Outcome(Status.FAIL, f"{mismatches} disagreement(s) with the predicted threshold over "
+                   f"{checked} teachers", ev, counterexample=worst)
 
 
 @claim(
@@ -113,7 +128,15 @@ def check_n1(rng: np.random.Generator, *, n_teachers: int, max_dim: int, teacher
         d = int(rng.integers(1, max_dim + 1)) if teachers == "interior" else int(rng.integers(1, 3))
         atoms, weights = _rational_teacher(rng, d, d if teachers == "boundary" else 0)
         res = identify(atoms, weights, 2 * d, support)
+        if res.status != Status.EXACT or res.identified is None:
+            return Outcome(Status.INCONCLUSIVE, "identify did not decide exactly: "
+                           f"{res.evidence.get('reason')}", {"teachers_checked": n_teachers})
         if not res.identified:
+            if not _valid_counterexample(res.counterexample, weights):
+                return Outcome(Status.INCONCLUSIVE, "a teacher is not identified at k = 2d̂ but no "
+                               "valid counterexample student was built ("
+                               f"{res.evidence.get('counterexample_missing', 'L_k check failed')})",
+                               {"teachers_checked": n_teachers, "atoms": atoms, "weights": weights})
             failures += 1
             if cex is None or (res.counterexample and res.counterexample["student_E_q_relative"]
                                > cex["student_E_q_relative"]):
@@ -130,25 +153,71 @@ def check_n1(rng: np.random.Generator, *, n_teachers: int, max_dim: int, teacher
     return Outcome(Status.PASS, f"all {n_teachers} teachers identified at k = 2d̂", ev)
 
 
+def _calibrate_sdp(atoms: tuple, weights: tuple) -> dict:
+    """The SDP and LP paths against exact rationals on the teacher's own data: the m_{2d̂}
+    interval from m_0 … m_{2d̂-1} (interior, so not identified) by exact Schur complements, by the
+    SDP sandwich and by the certified LP; they must agree within their tolerances (`reason`
+    empty iff they do)."""
+    lam = [Fraction(a) for a in atoms]
+    beta = [Fraction(b) for b in weights]
+    k = 2 * len(lam)
+    w = atomic_moments(lam, beta, k)
+    exact = moment_interval(w, k)
+    out: dict = {"k": k, "exact": [str(exact.lower), str(exact.upper)], "exact_status": exact.status,
+                 "reason": ""}
+    if exact.status != Status.EXACT:
+        out["reason"] = f"exact path returned {exact.status}"
+        return out
+    for method in ("sdp", "lp"):
+        r = moment_interval(w, k, exact=False, method=method)
+        tol = float(r.evidence.get("sandwich_tol", math.nan))
+        err = max(abs(float(r.lower) - float(exact.lower)), abs(float(r.upper) - float(exact.upper)))
+        out[method] = {"interval": [float(r.lower), float(r.upper)], "status": str(r.status),
+                       "tolerance": tol, "max_error": err}
+        if method == "lp":
+            # The LP's outer bounds are proofs: they must enclose the exact interval, tightly
+            # (its inner measure may be unverifiable at eps = 0: irrational extremal atoms).
+            width = float(exact.upper - exact.lower)
+            out["lp"]["tolerance"] = tol = 1e-6 * width
+            if r.lower > exact.lower or r.upper < exact.upper:
+                out["reason"] = (f"lp outer bounds [{float(r.lower):.9g}, {float(r.upper):.9g}] do "
+                                 f"not enclose the exact [{exact.lower}, {exact.upper}]")
+            elif not err <= tol:
+                out["reason"] = f"lp outer bounds {err:.2e} from the exact interval (> {tol:.1e})"
+        elif r.status != Status.CERTIFIED:
+            out["reason"] = f"{method} path {r.status}: {r.evidence.get('reason')}"
+        elif not err <= tol:
+            out["reason"] = (f"{method} interval [{float(r.lower):.6g}, {float(r.upper):.6g}] differs "
+                             f"from the exact [{exact.lower}, {exact.upper}] by {err:.2e} > tol {tol:.1e}")
+        if out["reason"]:
+            return out
+    return out
+
+
 @claim(
     "C7",
     title="Robust extrapolation",
     statement="On [-1,1], k ≥ 2d̂+1: the exact worst case max_{j≤q}|g_j-ŵ_j| → 0 as δ → 0 (rate δ^α), "
-              "bounded in q for interior teachers, not for λ̂ = 1",
+              "bounded in q for interior teachers (saturating only for q ≫ 1/(1-max|λ̂|)), not for λ̂ = 1",
     kind=Kind.QUALITATIVE,
     defaults={"atoms": ("-1/2", "1/2"), "weights": ("1/2", "1/2"), "k": 5, "q": 9,
-              "deltas": (1e-2, 1e-3, 1e-4), "norm": "box", "alpha_min": 0.5, "q_growth": 2},
-    thorough={"q": 20, "deltas": (1e-2, 1e-3, 1e-4, 1e-5)},
+              "deltas": (1e-2, 1e-3, 1e-4), "norm": "box", "alpha_min": 0.5, "q_growth": 2,
+              "near_boundary": (), "q_near": 60},
+    thorough={"q": 20, "deltas": (1e-2, 1e-3, 1e-4, 1e-5), "near_boundary": ("9/10",)},
     engines=("moments",),
     headline=("alpha", "constant", "interior_q_ratio", "boundary_q_ratio"),
 )
 def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, q: int,
-             deltas: tuple[float, ...], norm: str, alpha_min: float, q_growth: int) -> Outcome:
+             deltas: tuple[float, ...], norm: str, alpha_min: float, q_growth: int,
+             near_boundary: tuple, q_near: int) -> Outcome:
     """Exact worst cases (certified SDP/LP sandwiches) at each δ; fit `E = C δ^α` over the δ range
     where the sandwich is tight (from the largest δ down; ≥ 2 values needed). PASS iff E
     decreases with δ, α ≥ `alpha_min` (the Wu–Yang route gives only 1/(2d̂)), the interior
     teacher's worst case grows < 1.5× from q to q_growth·q (saturates) and
-    the boundary teacher λ̂ = 1 (k = 3) grows ≥ 1.5× (no uniform bound).
+    the boundary teacher λ̂ = 1 (k = 3) grows ≥ 1.5× (no uniform bound). `near_boundary` (thorough:
+    λ̂ = 9/10): an interior atom close to 1, whose constant keeps rising until q ≈ 1/(1-λ̂)·10 —
+    checked from `q_near` to 2·`q_near` (< 1.5×), the range where F7 shows its plateau.
+    SDP and LP paths are first calibrated against exact rationals on the teacher's own data.
     """
     k = check_int("k", k, minimum=1)
     q = check_int("q", q, minimum=k)
@@ -157,6 +226,10 @@ def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
     if len(deltas) < 2:
         raise ParameterError("deltas", "deltas must hold at least 2 values to fit a rate")
     ds = np.array(sorted(deltas, reverse=True), dtype=float)
+    calib = _calibrate_sdp(atoms, weights)
+    if calib["reason"]:
+        return Outcome(Status.INCONCLUSIVE, f"SDP calibration against exact rationals failed: "
+                       f"{calib['reason']}", {"calibration": calib})
     all_runs = [worst_case_extrapolation(atoms, weights, k, q, float(d), norm) for d in ds]
     # Fit only where the sandwich is tight: from the largest δ down to the first uncertified one.
     n_ok = next((i for i, r in enumerate(all_runs) if r.status != "certified"), len(all_runs))
@@ -167,22 +240,33 @@ def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
     mid = float(ds[len(ds) // 2])
     far = worst_case_extrapolation(atoms, weights, k, q_growth * q, mid, norm)
     near = runs[len(ds) // 2]
+    nb = {}
+    if near_boundary:
+        q_near = check_int("q_near", q_near, minimum=k)
+        dn = len(near_boundary)
+        wc = worst_case_extrapolation(near_boundary, [f"1/{dn}"] * dn, 2 * dn + 1, 2 * q_near, mid, norm)
+        nb = {"near_boundary_q_ratio": float(wc.per_j.max() / wc.per_j[: q_near + 1].max()),
+              "near_boundary_constant": float(wc.per_j.max() / mid),
+              "near_boundary_certified": wc.status == Status.CERTIFIED}
     b_near = worst_case_extrapolation(("1",), ("1",), 3, q, mid, norm)
     b_far = worst_case_extrapolation(("1",), ("1",), 3, q_growth * q, mid, norm)
-    certified = certified and all(r.status == "certified" for r in (far, b_near, b_far))
+    certified = certified and all(r.status == "certified" for r in (far, b_near, b_far)) and \
+        nb.get("near_boundary_certified", True)
     int_ratio = far.value / near.value
     bnd_ratio = b_far.value / b_near.value
-    ev = {"alpha": alpha, "constant": const, "fit_residual_log10": resid,
+    ev = {"alpha": alpha, "constant": const, "fit_residual_log10": resid, "calibration": calib,
           "deltas_certified": ds[:n_ok].tolist(), "deltas_dropped": len(all_runs) - n_ok,
           "wu_yang_alpha": 1 / (2 * d_hat), "worst_cases": errs.tolist(), "deltas": ds.tolist(),
           "interior_q_ratio": int_ratio, "boundary_q_ratio": bnd_ratio, "all_certified": certified,
+          **nb,
           "max_sandwich_gap": max(r.evidence["max_sandwich_gap"] for r in [*runs, far, b_near, b_far]),
           "thresholds": f"alpha >= {alpha_min}, interior ratio < 1.5, boundary ratio >= 1.5"}
     if not certified:
         bad = next(r for r in [*runs, far, b_near, b_far] if r.status != "certified")
         return Outcome(Status.INCONCLUSIVE, f"an SDP/LP sandwich was not tight: {bad.evidence.get('reason')}",
                        ev)
-    ok = (np.all(np.diff(errs) < 0) and alpha >= alpha_min and int_ratio < 1.5 and bnd_ratio >= 1.5)
+    ok = (np.all(np.diff(errs) < 0) and alpha >= alpha_min and int_ratio < 1.5 and bnd_ratio >= 1.5
+          and nb.get("near_boundary_q_ratio", 1.0) < 1.5)
     if ok:
         return Outcome(Status.PASS, f"worst case ≈ {const:.3g}·δ^{alpha:.2f} (Wu–Yang route: "
                        f"δ^{1 / (2 * d_hat):.2f}); interior ×{int_ratio:.2f}, λ̂=1 ×{bnd_ratio:.2f} "
@@ -209,7 +293,8 @@ def check_n5(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
     λ = y) has every training moment within δ of the teacher's and `g_q - ŵ_q = δ y^{q-k+1}`;
     its moments are recomputed exactly and compared with `bound`. Any y > bound^{…} breaks the
     bound, for every δ: FAIL. With all |y| ≤ 1 (spectral constraint) it stays ≤ δ: PASS.
-    `moment_interval` on R confirms that m_q is unbounded above.
+    The engine is asked the same question: `moment_interval` with eps = δ (box) on R must be
+    UNBOUNDED (with its certificate) for every δ, and bounded (certified) on [-1, 1].
     """
     k = check_int("k", k, minimum=1)
     q = check_int("q", q, minimum=k)
@@ -235,14 +320,31 @@ def check_n5(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
                 cex = {"student_atoms": [*lam, y], "student_weights": [*beta, extra], "delta": delta,
                        "train_max_error": train * delta, "L_k": L_k, "g_q_minus_w_q": g[q] - w[q],
                        "predicted_g_q_shift": delta * y ** (q - k + 1) if abs(y) >= 1 else None}
-    on_r = moment_interval([float(v) for v in w[:k]], q + (q % 2 == 0), "real")
+    # The engine is asked the question the verdict rests on: with training moments within δ (box),
+    # is m_q unbounded on R (it must be, with a certificate) and bounded on [-1, 1] (the contrast:
+    # an engine calling everything unbounded would otherwise FAIL this control for no reason)?
+    on_r = [moment_interval(w[:k], q, "real", eps=float(Fraction(d)), norm="box") for d in deltas]
+    on_unit = moment_interval(w[:k], q, "unit", eps=float(min(Fraction(d) for d in deltas)), norm="box")
     ev = {"max_train_error_over_delta": max_train, "max_extrapolation_error": max_err,
-          "bound": bound, "m_q_interval_on_R_upper": on_r.upper, "arithmetic": "exact rational",
+          "bound": bound, "engine_on_R": [str(r.status) for r in on_r],
+          "engine_on_R_upper": [float(r.upper) for r in on_r],
+          "engine_on_R_certificate": on_r[0].evidence.get("certificate"),
+          "engine_on_unit": [float(on_unit.lower), float(on_unit.upper)],
+          "engine_on_unit_status": str(on_unit.status), "arithmetic": "exact rational",
           "tolerance": 0}
     if max_train > 1:
         return Outcome(Status.INCONCLUSIVE, "the extra-atom student left the δ-box on training moments", ev)
+    if any(r.status != Status.UNBOUNDED or r.upper != math.inf for r in on_r):
+        return Outcome(Status.INCONCLUSIVE, "the moment engine does not report m_q unbounded on R "
+                       f"for training moments within δ ({ev['engine_on_R']}, upper "
+                       f"{ev['engine_on_R_upper']}), contradicting the exact construction", ev)
+    if on_unit.status != Status.CERTIFIED or not math.isfinite(float(on_unit.upper)):
+        return Outcome(Status.INCONCLUSIVE, "the moment engine cannot bound m_q on [-1, 1] (the "
+                       f"spectral constraint): {on_unit.status}, {on_unit.evidence.get('reason')}", ev)
     if max_err > Fraction(bound):
         return Outcome(Status.FAIL, f"extra atom keeps training moments within δ but moves g_j by "
-                       f"{float(max_err):.3g} > bound {bound:g} (exact); on R m_q is unbounded", ev,
+                       f"{float(max_err):.3g} > bound {bound:g} (exact); the engine: m_q unbounded on R for "
+                       f"every δ (certificate), in [{float(on_unit.lower):.3g}, "
+                       f"{float(on_unit.upper):.3g}] on [-1, 1]", ev,
                        counterexample=cex)
     return Outcome(Status.PASS, f"all extra-atom students stay within bound {bound:g}", ev)

@@ -46,6 +46,14 @@ def _num(text: str) -> object:
     return text
 
 
+def _show(x: object, digits: int = 10) -> str:
+    """An exact rational as 'p/q' (when short), anything else to `digits` significant digits."""
+    from fractions import Fraction
+    if isinstance(x, Fraction) and len(str(x)) <= 40:
+        return str(x)
+    return f"{float(x):.{digits}g}"  # type: ignore[arg-type]
+
+
 def cmd_interval(args: argparse.Namespace) -> int:
     from theory_check.moments import moment_interval
     res = moment_interval([_num(x) for x in _list("--moments", args.moments)], args.q, args.support,
@@ -54,7 +62,7 @@ def cmd_interval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print(f"m_{res.q} ∈ [{res.lower:.10g}, {res.upper:.10g}]  width {res.width:.4g}  "
+        print(f"m_{res.q} ∈ [{_show(res.lower)}, {_show(res.upper)}]  width {_show(res.width, 4)}  "
               f"status {res.status}  solver {res.solver}")
         if "reason" in res.evidence:
             print(f"  {res.evidence['reason']}")
@@ -69,9 +77,12 @@ def cmd_identify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**out, "evidence": res.to_json()["evidence"]}, indent=2))
     else:
-        verdict = "identified" if res.identified else "NOT identified"
+        verdict = {True: "identified", False: "NOT identified", None: "UNDECIDED"}[res.identified]
         print(f"{verdict} by k={args.k} moments on {args.support}: width of m_k interval "
-              f"{res.width:.4g}, minimal k = {res.minimal_k} ({res.certificate} certificate)")
+              f"{_show(res.width, 4)}, minimal k = {res.minimal_k} ({res.certificate} certificate, "
+              f"status {res.status})")
+        if "reason" in res.evidence:
+            print(f"  {res.evidence['reason']}")
         if res.counterexample:
             c = res.counterexample
             print(f"  counterexample: atoms {c['atoms']}, weights {c['weights']}; balanced student "

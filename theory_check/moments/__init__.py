@@ -9,6 +9,8 @@ moments are its Markov parameters; training on length k fixes m_0 … m_{k-1}. P
   minimal k, and a counterexample measure / balanced student when they do not.
 - `worst_case_extrapolation(atoms, weights, k, q, delta, norm=)`: exact `max_{j≤q} |m_j - ŵ_j|`.
 - `extract_atoms(g, support=, rtol=)`: atoms and weights of a flat (finite-rank) sequence.
+- `atomic_moments(atoms, weights, n)`: `m_j = Σ β_i λ_i^j`, j < n, in the inputs' arithmetic
+  (exact for rationals): the toolkit's one implementation of atomic moments.
 """
 
 from theory_check.moments._api import (
@@ -22,12 +24,14 @@ from theory_check.moments._api import (
     parse_support,
     worst_case_extrapolation,
 )
+from theory_check.moments._exact import atomic_moments
 
 __all__ = [
     "AtomExtraction",
     "Identification",
     "MomentInterval",
     "WorstCase",
+    "atomic_moments",
     "extract_atoms",
     "identify",
     "moment_interval",

@@ -26,11 +26,10 @@ from theory_check.moments._sdp import (
     pencil_atoms,
     solve_sdp,
 )
-from theory_check.results import NotebookRepr
+from theory_check.results import NotebookRepr, Status
 
 INF = math.inf
 RESIDUAL_TOL = 1e-6   # largest acceptable constraint residual / negative eigenvalue (scaled units)
-IDENTIFIED_RTOL = 1e-7  # numeric path: width ≤ this · m_0 counts as identified
 
 
 def parse_support(support: str | float | Fraction | int) -> tuple[Fraction, Fraction] | None:
@@ -49,33 +48,57 @@ def _support_text(s: tuple[Fraction, Fraction] | None) -> str:
     return "R" if s is None else f"[{s[0]}, {s[1]}]"
 
 
+Number = Fraction | float
+
+
+def _exact_text(x: Any) -> str | None:
+    """The exact decimal-free text of a rational result ('1/16'), None for a float result."""
+    return str(x) if isinstance(x, Fraction) else None
+
+
+def _show(x: Any, digits: int = 10) -> str:
+    """A number for humans: a short Fraction as 'p/q', else `digits` significant digits."""
+    if isinstance(x, Fraction) and len(str(x)) <= 32:
+        return str(x)
+    return f"{float(x):.{digits}g}"
+
+
 @dataclass(frozen=True)
 class MomentInterval(NotebookRepr):
     """The range [lower, upper] of m_q over nonnegative measures on S matching the data.
 
-    `status`: 'exact' (rational arithmetic), 'certified' (SDP outer and grid-LP inner bounds
-    agree within tolerance), 'unbounded' (on R), or 'inconclusive' (see evidence['reason']).
-    `inner_*` are values attained by explicit measures (`witnesses`).
+    `status` (`results.Status`): EXACT (rational arithmetic; lower/upper/width are `Fraction`s),
+    CERTIFIED (SDP outer and inner bounds agree within `evidence['sandwich_tol']`), UNBOUNDED
+    (a certificate of unboundedness in `evidence['certificate']`), or UNDECIDED ('inconclusive',
+    see `evidence['reason']`). `inner_*` are values attained by explicit measures (`witnesses`).
     """
 
     q: int
-    lower: float
-    upper: float
-    width: float
-    status: str
+    lower: Number
+    upper: Number
+    width: Number
+    status: Status
     solver: str
     evidence: dict[str, Any] = field(default_factory=dict)
-    inner_lower: float = math.nan
-    inner_upper: float = math.nan
+    inner_lower: Number = math.nan
+    inner_upper: Number = math.nan
     witnesses: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """{q, lower, upper, width, status, solver, evidence} for the CLI."""
+        """{q, lower, upper, width, status, solver, evidence} for the CLI.
+
+        Numbers are floats; an exact (rational) result also carries `lower_exact`, `upper_exact`,
+        `width_exact` as strings 'p/q' (null otherwise). Infinite bounds follow `results.jsonable`:
+        the strings 'inf' / '-inf'.
+        """
         from theory_check.results import jsonable
-        return jsonable({"q": self.q, "lower": self.lower, "upper": self.upper, "width": self.width,
-                         "status": self.status, "solver": self.solver,
-                         "evidence": {**self.evidence, "inner_lower": self.inner_lower,
-                                      "inner_upper": self.inner_upper}})
+        return jsonable({"q": self.q, "lower": float(self.lower), "upper": float(self.upper),
+                         "width": float(self.width), "lower_exact": _exact_text(self.lower),
+                         "upper_exact": _exact_text(self.upper),
+                         "width_exact": _exact_text(self.width), "status": self.status,
+                         "solver": self.solver,
+                         "evidence": {**self.evidence, "inner_lower": float(self.inner_lower),
+                                      "inner_upper": float(self.inner_upper)}})
 
 
 def _check_common(k: int, q: int, eps: float, norm: str, solver: str) -> None:
@@ -91,15 +114,23 @@ def _mpf(x: Any) -> float:
 
 def moment_interval(moments: Sequence[Any], q: int, support: Any = "unit", eps: float = 0.0,
                     norm: str = "l2", *, solver: str = "CLARABEL", basis: str = "chebyshev",
-                    exact: bool = True) -> MomentInterval:
+                    exact: bool = True, rounding: bool = False, method: str = "auto"
+                    ) -> MomentInterval:
     """Range of m_q over nonnegative μ on S whose first k = len(moments) moments match the data
     (eps = 0) or lie within eps (l2: `Σ_j (m_j - w_j)² ≤ eps`, i.e. L_k ≤ eps; box: `|m_j - w_j| ≤ eps`).
 
-    With `exact=True`, determinate data (a boundary point of the moment cone: one measure) and
-    q = k (Schur complements) are answered in rational arithmetic; on R determinacy is decided by
-    exact Hankel rank. Otherwise an SDP over the cone in `basis` ('chebyshev' or 'monomial',
-    the latter a baseline) gives the outer values and a grid LP the inner ones.
-    Raises ValueError for data that no nonnegative measure on S has.
+    Every input number is taken exactly (a float is the dyadic rational it stores). With
+    `exact=True` (default), eps = 0 is decided in rational arithmetic where that is possible:
+    cone membership (always), determinate data (a boundary point: m_q by the exact recursion of
+    the unique measure) and q = k (Schur complements); on R with eps > 0 unboundedness by an
+    explicit perturbation. Otherwise an SDP over the cone in `basis` ('chebyshev' or 'monomial',
+    the latter a baseline) gives the outer values and explicit measures the inner ones.
+    Raises ValueError for data that no nonnegative measure on S has; with `rounding=True` float
+    data just outside the cone are instead read within their rounding error (a tolerance path:
+    box `|m_j - w_j| ≤ 16 (j+1) 2^-53 max_{i≤j}|w_i|`, answered by the SDP sandwich).
+    `method`: 'auto' (the LP path `_lp` for the box norm with eps > 0 on [-ρ, ρ], else the SDP),
+    'lp' or 'sdp'. The LP path encloses each end between an exactly verified measure and an exactly
+    verified dual polynomial: its bounds are exact rationals.
     """
     if len(moments) < 1:
         raise ValueError("moments must hold at least m_0 (k >= 1)")
@@ -107,54 +138,74 @@ def moment_interval(moments: Sequence[Any], q: int, support: Any = "unit", eps: 
     k = len(w)
     _check_common(k, q, eps, norm, solver)
     check_choice("basis", basis, ("chebyshev", "monomial"))
+    check_choice("method", method, ("auto", "lp", "sdp"))
     S = parse_support(support)
     solver = solver.upper()
     base_ev: dict[str, Any] = {"k": k, "support": _support_text(S), "eps": eps, "norm": norm,
                                "basis": basis}
-    if eps == 0:
-        mem = ex.membership(w, S)
-        base_ev["block_ranks"] = {n: f"{r}/{s}" for n, (r, s) in mem.ranks.items()}
-        if not mem.feasible:
-            if all(ex.is_exact(v) for v in moments) or S is None:
-                if S is None and not all(ex.is_exact(v) for v in moments):
-                    return MomentInterval(q, -INF, INF, INF, "inconclusive", "none", {
-                        **base_ev, "reason": f"float data violate the moment cone of R ({mem.violated}), "
-                        "possibly by rounding only; determinacy on R is decided by exact rank and "
-                        "cannot be decided from these rounded data"})
-                raise ValueError(f"infeasible: no nonnegative measure on {_support_text(S)} has these "
-                                 f"moments ({mem.violated})")
+    mem = ex.membership(w, S)
+    base_ev["block_ranks"] = {n: f"{r}/{s}" for n, (r, s) in mem.ranks.items()}
+    if not mem.feasible and eps == 0:
+        floats = not all(ex.is_exact(v) for v in moments)
+        if rounding and floats:
+            if S is None:
+                return MomentInterval(q, -INF, INF, INF, Status.UNDECIDED, "none", {
+                    **base_ev, "reason": f"float data violate the moment cone of R ({mem.violated}), "
+                    "possibly by rounding only; determinacy on R is decided by exact rank and "
+                    "cannot be decided from these rounded data"})
             return _rounded_data_interval(w, q, S, solver, basis, base_ev, mem.violated or "")
+        hint = (" (float data are taken exactly; rounding=True reads them within their "
+                "rounding error)" if floats else "")
+        raise ValueError(f"infeasible: no nonnegative measure on {_support_text(S)} has these "
+                         f"moments ({mem.violated}){hint}")
+    if eps == 0:
         if w[0] == 0:
-            return MomentInterval(q, 0.0, 0.0, 0.0, "exact", "rational",
+            return MomentInterval(q, Fraction(0), Fraction(0), Fraction(0), Status.EXACT, "rational",
                                   {**base_ev, "reason": "m_0 = 0: the zero measure"})
         if not mem.interior:
-            fit = ex.unique_measure(w, S)
-            if fit is None or fit.residual > 1e-30:
-                raise ValueError(f"infeasible: no nonnegative measure on {_support_text(S)} has these "
-                                 "moments (the singular Hankel/localizing matrix admits no "
-                                 "measure reproducing them: not recursively generated)")
-            with mpmath.workdps(ex.DPS):
-                val = _mpf(sum(b * x**q for x, b in zip(fit.atoms, fit.weights, strict=True)))
-            return MomentInterval(q, val, val, 0.0, "exact", "rational",
-                                  {**base_ev, "reason": "determinate: a block is singular, so the "
-                                   "representing measure is unique", "n_atoms": len(fit.atoms),
-                                   "measure_residual": fit.residual},
-                                  val, val, {"unique": ([_mpf(x) for x in fit.atoms],
-                                                        [_mpf(b) for b in fit.weights])})
+            return _determinate(w, q, S, base_ev)
         if exact and q == k:
             lo, hi = ex.next_moment_interval(w, S)
-            lo_f = -INF if lo is None else float(lo)
-            hi_f = INF if hi is None else float(hi)
-            width = INF if lo is None or hi is None else float(hi - lo)
-            return MomentInterval(q, lo_f, hi_f, width, "exact" if S is not None or lo is not None
-                                  else "unbounded", "rational",
-                                  {**base_ev, "reason": "interior data: next-moment range by exact "
-                                   "Schur complements"}, lo_f, hi_f)
+            lo_v: Number = -INF if lo is None else lo
+            hi_v: Number = INF if hi is None else hi
+            width: Number = INF if lo is None or hi is None else hi - lo
+            bounded = lo is not None and hi is not None
+            return MomentInterval(q, lo_v, hi_v, width, Status.EXACT if bounded else Status.UNBOUNDED,
+                                  "rational", {**base_ev, "reason": "interior data: next-moment range "
+                                               "by exact Schur complements", **({} if bounded else {
+                                                   "certificate": "Hankel matrix of the data definite "
+                                                   "(exact): every larger m_k is attained (Hamburger)"})},
+                                  lo_v, hi_v)
     if S is None:
-        return _interval_on_R(w, q, eps, norm, solver, base_ev)
+        return _interval_on_R(w, q, eps, norm, solver, base_ev, mem, exact)
+    if method == "lp" or (method == "auto" and norm == "box" and eps > 0):
+        if S is None:
+            raise ValueError("method='lp' needs a bounded support")
+        if norm != "box" and eps > 0:
+            raise ValueError("method='lp' needs norm='box' (or eps = 0)")
+        return _lp_interval(w, q, S, Fraction(eps), base_ev)
     rho = S[1]
     prog = build_program(w, q, rho, eps, norm, basis)
     return _sandwich(prog, w, q, solver, base_ev)
+
+
+def _determinate(w: list[Fraction], q: int, S: tuple[Fraction, Fraction] | None,
+                 ev: dict[str, Any]) -> MomentInterval:
+    """Boundary data: the representing measure is unique; m_q exactly by its recursion."""
+    fit = ex.unique_measure(w, S)
+    P = ex.support_polynomial(w, S)
+    if fit is None or fit.residual > 1e-30 or P is None:
+        raise ValueError(f"infeasible: no nonnegative measure on {_support_text(S)} has these "
+                         "moments (the singular Hankel/localizing matrix admits no "
+                         "measure reproducing them: not recursively generated)")
+    val = ex.extend_by_recurrence(w, P, q + 1)[q]
+    return MomentInterval(q, val, val, Fraction(0), Status.EXACT, "rational",
+                          {**ev, "reason": "determinate: a block is singular, so the representing "
+                           "measure is unique; m_q from its exact recursion Σ P_i m_(n+i) = 0",
+                           "support_polynomial": [str(c) for c in P], "n_atoms": len(fit.atoms),
+                           "measure_residual": fit.residual},
+                          val, val, {"unique": ([_mpf(x) for x in fit.atoms],
+                                                [_mpf(b) for b in fit.weights])})
 
 
 ROUNDING_FACTOR = 16
@@ -226,25 +277,99 @@ def _prony(w: list[Fraction], r: int, S: tuple[Fraction, Fraction]) -> ex.Measur
         return fit
 
 
+CERT_Y = 10**6  # the far atom of the unboundedness certificate on R
+
+
 def _interval_on_R(w: list[Fraction], q: int, eps: float, norm: str, solver: str,
-                   ev: dict[str, Any]) -> MomentInterval:
+                   ev: dict[str, Any], mem: ex.ConeMembership, exact: bool) -> MomentInterval:
     """On R: m_q is unbounded above (an atom far out with tiny weight); below too for odd q.
 
-    For even q the infimum is the SDP over the closed Hankel cone, reported as 'lower' with a
-    grid inner bound on [-ρ, ρ] (ρ = 4 · max_j |w_j/w_0|^{1/j}).
+    eps > 0: certified by construction. Any representing measure μ of the data (it exists: the
+    data are exactly interior, or determinate with their unique measure) plus `β δ_y` with
+    β = eps·y^(1-k) (box) or √(eps/k)·y^(1-k) (l2), |y| ≥ 1, keeps the training moments within
+    eps and moves m_q by `β y^q` → ±∞ as y → ±∞ (q ≥ k). eps = 0 (interior data, q > k): by the
+    exact definiteness of the Hankel matrix (Hamburger). For even q the infimum is the SDP over
+    the closed Hankel cone with a grid inner bound on [-ρ, ρ] (ρ = 4 · max_j |w_j/w_0|^{1/j}).
     """
-    ev = {**ev, "reason": "non-determinate on R: m_q unbounded above"}
+    if eps > 0:
+        if not mem.feasible or (not mem.interior and ex.support_polynomial(w, None) is None):
+            return MomentInterval(q, -INF, INF, INF, Status.UNDECIDED, "none", {
+                **ev, "reason": "eps > 0 on R: the data as given are not (exactly) a moment vector "
+                f"of R ({mem.violated or 'not recursively generated'}), so no base measure for the "
+                "unboundedness certificate is known"})
+        y = Fraction(CERT_Y)
+        beta = (Fraction(eps) / y ** (len(w) - 1) if norm == "box" else
+                Fraction(math.sqrt(eps / len(w)) * (1 - 1e-12)) / y ** (len(w) - 1))
+        shift = beta * y**q
+        ev = {**ev, "reason": "non-determinate on R: m_q unbounded above" + (" and below" if q % 2 else ""),
+              "certificate": f"μ + β δ_y with β = {'eps' if norm == 'box' else 'sqrt(eps/k)'}·y^(1-k) "
+              f"keeps every training moment within eps ({norm}) and moves m_q by β·y^q = "
+              f"eps·y^(q-k+1)·const → ∞ as y → ∞{' (and -∞ as y → -∞, q odd)' if q % 2 else ''}",
+              "certificate_y": CERT_Y, "certificate_beta": beta,
+              "certificate_m_q_shift": float(shift)}
+        if q % 2 == 1:
+            return MomentInterval(q, -INF, INF, INF, Status.UNBOUNDED, "construction", ev)
+    else:
+        ev = {**ev, "reason": "non-determinate on R: m_q unbounded above",
+              "certificate": "Hankel matrix of the data definite (exact): larger moments are free "
+              "above (Hamburger)"}
     if q % 2 == 1 or w[0] <= 0:
-        return MomentInterval(q, -INF, INF, INF, "unbounded", "none", ev)
+        return MomentInterval(q, -INF, INF, INF, Status.UNBOUNDED, "none", ev)
     spread = max([abs(float(w[j]) / float(w[0])) ** (1.0 / j) for j in range(1, len(w))] + [1.0])
     rho = Fraction(4 * spread).limit_denominator(1000)
     prog = build_program(w, q, rho, eps, norm, "monomial")
     # Only the Hankel block: on R there is no localizer.
     prog = _hankel_only(prog)
     lo = _sandwich(prog, w, q, solver, ev, senses=(1,))
-    return MomentInterval(q, lo.lower, INF, INF, "unbounded" if lo.status != "inconclusive"
-                          else "inconclusive", lo.solver, {**lo.evidence, **ev}, lo.inner_lower, INF,
+    return MomentInterval(q, lo.lower, INF, INF, Status.UNBOUNDED if lo.status != Status.UNDECIDED
+                          else Status.UNDECIDED, lo.solver, {**lo.evidence, **ev}, lo.inner_lower, INF,
                           lo.witnesses)
+
+
+LP_RTOL = 1e-6   # LP path: certified iff outer - inner ≤ LP_RTOL·width + LP_ATOL·m_0·ρ^q per end
+LP_ATOL = 1e-12
+
+
+def _lp_interval(w: list[Fraction], q: int, S: tuple[Fraction, Fraction], eps: Any,
+                 ev: dict[str, Any]) -> MomentInterval:
+    """The m_q interval by the LP path (`_lp`): each end enclosed between an exactly verified
+    measure (inner) and an exactly verified dual polynomial (outer); reported bounds are the
+    outer ones (they contain the true interval), exact rationals."""
+    from theory_check.moments._lp import certified_interval
+    rho = S[1]
+    out = certified_interval(w, q, rho, eps)
+    lo, hi = out["lower"], out["upper"]
+    ev = {**ev, "method": "lp", "lp_basis": out["basis"],
+          "certificate": "inner: an exactly verified measure per end; outer: a rational dual "
+          "polynomial Σ y_n φ_n - s·u^q ≥ -τ on [-1, 1] proved by exact Taylor bounds"}
+    reasons = []
+    for tag, b in (("min", lo), ("max", hi)):
+        ev[f"{tag}.status"] = b["status"]
+        ev[f"{tag}.tau"] = b["tau"]
+        ev[f"{tag}.grid_points"] = b["grid_points"]
+        if b["outer"] is None:
+            reasons.append(f"{tag}: no dual certificate ({b['status']})")
+        if b["inner"] is None:
+            reasons.append(f"{tag}: no exactly verified inner measure")
+    if reasons:
+        return MomentInterval(q, -INF if lo["outer"] is None else lo["outer"],
+                              INF if hi["outer"] is None else hi["outer"], INF, Status.UNDECIDED,
+                              "highs+flint", {**ev, "reason": "; ".join(reasons)})
+    width = hi["outer"] - lo["outer"]
+    tol = Fraction(LP_RTOL) * abs(width) + Fraction(LP_ATOL) * abs(w[0]) * rho**q
+    gaps = {"min": lo["inner"] - lo["outer"], "max": hi["outer"] - hi["inner"]}
+    ev["sandwich_gap"] = {t: float(g) for t, g in gaps.items()}
+    ev["sandwich_tol"] = float(tol)
+    ev["sandwich_rule"] = f"outer - inner ≤ {LP_RTOL:g}·width + {LP_ATOL:g}·m_0·ρ^q (exact rationals)"
+    bad = [t for t, g in gaps.items() if g < 0 or g > tol]
+    if bad:
+        ev["reason"] = "; ".join(f"{t}: inner and outer bounds {float(gaps[t]):.2e} apart (> tol "
+                                 f"{float(tol):.1e})" for t in bad)
+    wit = {"lower": ([float(x) for x in lo["atoms"]], [float(x) for x in lo["weights"]]),
+           "upper": ([float(x) for x in hi["atoms"]], [float(x) for x in hi["weights"]])}
+    return MomentInterval(q, lo["outer"], hi["outer"], width,
+                          Status.UNDECIDED if bad else Status.CERTIFIED, "highs+flint", ev,
+                          lo["inner"], hi["inner"], wit)
 
 
 def _hankel_only(prog: Program) -> Program:
@@ -276,6 +401,13 @@ def _sandwich(prog: Program, w: list[Fraction], q: int, solver: str, ev: dict[st
     factor = prog.scale * prog.rho**q
     known = float(_known_part(prog, w, q) * Fraction(prog.rho).limit_denominator(10**12) ** q)
     sdp = {s: solve_sdp(prog, a, s, solver) for s in senses}
+    for r in sdp.values():
+        # A solver that reports success with a non-finite value or solution has not solved
+        # anything: drop its solution so that nothing downstream (pencils, grid) reads NaN.
+        if "c" in r and not (math.isfinite(r["value"]) and np.all(np.isfinite(r["c"]))):
+            r.pop("c")
+            r["status"] = f"non-finite solution (reported {r.get('status')})"
+            r["value"] = math.nan
     vals = {s: r["value"] for s, r in sdp.items()}
     width_n = (vals.get(-1, math.nan) - vals.get(1, math.nan)) if len(senses) == 2 else math.nan
     # Absolute part in units of the objective actually solved (the free part of a, normalized
@@ -354,7 +486,7 @@ def _sandwich(prog: Program, w: list[Fraction], q: int, solver: str, ev: dict[st
     out["width_resolved"] = bool(math.isfinite(width_n) and atol <= 0.01 * abs(width_n))
     out["sandwich_rule"] = (f"|inner - outer| ≤ {SANDWICH_ATOL:g}·max|a_free| + {SANDWICH_RTOL:g}·width, "
                             "a_free = objective on the unknown moments")
-    status = "certified" if not reasons else "inconclusive"
+    status = Status.CERTIFIED if not reasons else Status.UNDECIDED
     if reasons:
         out["reason"] = "; ".join(reasons)
     lower = known + factor * vals[1] if 1 in vals else -INF
@@ -374,24 +506,28 @@ def _sandwich(prog: Program, w: list[Fraction], q: int, solver: str, ev: dict[st
 class Identification(NotebookRepr):
     """Whether k moments identify the teacher measure on S, with certificate and counterexample.
 
-    `width`: width of the m_k interval (0 iff identified); `minimal_k`: smallest such k;
-    `certificate`: 'exact' (rational ranks/Schur complements) or 'numeric' (SDP, see evidence);
+    `identified`: True / False, or None when undecided (status UNDECIDED, see evidence['reason']).
+    `width`: width of the m_k interval (0 iff identified; a `Fraction` on the exact path);
+    `minimal_k`: smallest identifying k (None if not decided); `certificate`: 'exact' (rational
+    ranks/Schur complements) or 'numeric' (SDP sandwich: can certify *non*-identification only);
     `counterexample`: {atoms, weights, …} of a second measure with the same m_0 … m_{k-1} and a
     different m_k, with the balanced student's L_k and extrapolation error; None if identified.
     """
 
-    identified: bool
-    width: float
-    minimal_k: int
+    identified: bool | None
+    width: Number
+    minimal_k: int | None
     certificate: str
     counterexample: dict[str, Any] | None
-    status: str
+    status: Status
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """{identified, width, minimal_k, certificate, counterexample, status} (+ evidence)."""
+        """{identified, width, width_exact, minimal_k, certificate, counterexample, status, evidence}
+        (`width_exact`: 'p/q' on the exact path, else null; conventions of `MomentInterval`)."""
         from theory_check.results import jsonable
-        return jsonable({"identified": self.identified, "width": self.width,
+        return jsonable({"identified": self.identified, "width": float(self.width),
+                         "width_exact": _exact_text(self.width),
                          "minimal_k": self.minimal_k, "certificate": self.certificate,
                          "counterexample": self.counterexample, "status": self.status,
                          "evidence": self.evidence})
@@ -415,113 +551,209 @@ def _teacher(atoms: Sequence[Any], weights: Sequence[Any], S: tuple[Fraction, Fr
     return lam, beta
 
 
-def _counterexample(lam: list[Fraction], beta: list[Fraction], k: int,
-                    S: tuple[Fraction, Fraction] | None) -> dict[str, Any] | None:
-    """A measure with the teacher's m_0 … m_{k-1} and m_k at the far end of its exact interval.
+CEX_TOL = mpmath.mpf(10) ** (-ex.DPS // 2)  # relative moment mismatch a counterexample may have
+
+
+def _counterexample(m: list[Fraction], k: int, S: tuple[Fraction, Fraction] | None,
+                    teacher: LinearRNN) -> tuple[dict[str, Any] | None, str]:
+    """A measure with the data's m_0 … m_{k-1} and m_k at the far end of its exact interval, and
+    why there is none (''). `m` holds m_0 … m_k of the teacher.
 
     At an endpoint t* the block containing m_k is singular; its kernel polynomial's roots (and
     the block's roots of g) carry the measure (`_exact.measure_on_kernel`). On R the interval is
-    taken on [-R, R], R = 2 max(1, max|λ̂|), which is inside R.
+    taken on [-R, R], R = 2 max(1, max_j |m_j/m_0|^{1/j}), a subset of R. The measure is checked
+    before it is returned: atoms in S, weights > 0, first k moments equal to the data within
+    `CEX_TOL` (relative, at `DPS` digits) and m_k ≠ the teacher's.
     """
-    box = S if S is not None else (-2 * max(1, *map(abs, lam)), 2 * max(1, *map(abs, lam)))
-    m = ex.atomic_moments(lam, beta, k + 1)
+    if S is not None:
+        box = S
+    else:
+        spread = max([abs(float(m[j] / m[0])) ** (1.0 / j) for j in range(1, len(m))] + [1.0])
+        R = 2 * Fraction(math.ceil(spread))
+        box = (-R, R)
     lo, hi = ex.next_moment_interval(m[:k], box)
     if lo is None or hi is None:
-        return None
+        return None, "the m_k interval is unbounded on the box"
     t = lo if abs(m[k] - lo) >= abs(hi - m[k]) else hi
+    if t == m[k]:
+        return None, "the m_k interval is a single point"
     ext = [*m[:k], t]
-    blk = next(b for b in ex.blocks(k, box)
-               if ex.psd_rank(b.matrix(ext, box[0], box[1]))[1] < b.size)
+    blk = next((b for b in ex.blocks(k, box)
+                if ex.psd_rank(b.matrix(ext, box[0], box[1]))[1] < b.size), None)
+    if blk is None:
+        return None, (f"no block is singular at the endpoint m_k = {_show(t)} of the interval: the "
+                      "endpoint is not on the boundary of the moment cone")
     fit = ex.measure_on_kernel(blk.matrix(ext, box[0], box[1]), blk.extra_atoms, ext, box)
     if fit is None:
-        return None
+        return None, "the kernel polynomial at the endpoint has no real roots in the support"
+    with mpmath.workdps(ex.DPS):
+        mm = [mpmath.mpf(v.numerator) / v.denominator for v in ext]
+        mom = ex.atomic_moments(fit.atoms, fit.weights, k + 1)
+        scale = max(1, *map(abs, mm))
+        train = max(abs(mom[j] - mm[j]) for j in range(k)) / scale
+        shift = abs(mom[k] - mm[k]) / scale
+        a_lo, a_hi = (mpmath.mpf(e.numerator) / e.denominator for e in box)
+        ok = (train <= CEX_TOL and shift <= CEX_TOL and all(b > 0 for b in fit.weights)
+              and all(a_lo <= x <= a_hi for x in fit.atoms))
+    if not ok:
+        return None, (f"the measure on the kernel does not reproduce the data (relative moment error "
+                      f"{float(train):.1e}, m_k error {float(shift):.1e}) or leaves the support")
     atoms = [float(x) for x in fit.atoms]
     weights = [float(b) for b in fit.weights]
-    with mpmath.workdps(ex.DPS):
-        train = max(abs(sum(b * x**j for x, b in zip(fit.atoms, fit.weights, strict=True))
-                        - mpmath.mpf(m[j].numerator) / m[j].denominator) for j in range(k))
-    teacher = balanced_teacher([float(a) for a in lam], [float(b) for b in beta])
     student = balanced_teacher(atoms, weights)
     horizon = max(4 * k, 20)
-    return {"atoms": atoms, "weights": weights, "m_k": float(t), "teacher_m_k": float(m[k]),
+    return {"atoms": atoms, "weights": weights, "m_k": t, "teacher_m_k": m[k],
             "train_moment_error": float(train), "student_L_k": student.loss(teacher, k),
             "extrapolation_horizon": horizon,
             "student_E_q": student.extrapolation_error(teacher, horizon),
             "student_E_q_relative": student.extrapolation_error(teacher, horizon, relative=True),
-            "balanced_student": {"A": "diag(atoms)", "B = C^T": "sqrt(weights)"}}
+            "balanced_student": {"A": "diag(atoms)", "B = C^T": "sqrt(weights)"}}, ""
+
+
+def _exact_matrix(M: np.ndarray) -> list[list[Fraction]]:
+    return [[Fraction(float(x)) for x in row] for row in np.atleast_2d(M)]
+
+
+def _rnn_moments(t: LinearRNN, S: tuple[Fraction, Fraction] | None) -> tuple[Any, str]:
+    """Exact g_j = C A^j B of the teacher's float entries taken as rationals (a function of n), or
+    None and why they are not the moments of a measure on S."""
+    A, B, C = _exact_matrix(t.A), _exact_matrix(t.B), _exact_matrix(t.C)
+    d = len(A)
+    if any(A[i][j] != A[j][i] for i in range(d) for j in range(d)) or \
+            any(B[i][0] != C[0][i] for i in range(d)):
+        return None, ("the teacher is balanced only within tolerance, not exactly (A = Aᵀ and "
+                      "B = Cᵀ as rationals): its impulse response need not be a moment sequence")
+    if not ex.spectrum_in(A, S):
+        return None, f"the spectrum of A is not inside {_support_text(S)} (exact test)"
+
+    def moments(n: int) -> list[Fraction]:
+        u = [B[i][0] for i in range(d)]
+        out = []
+        for _ in range(n):
+            out.append(sum((C[0][i] * u[i] for i in range(d)), Fraction(0)))
+            u = [sum((A[i][j] * u[j] for j in range(d)), Fraction(0)) for i in range(d)]
+        return out
+    return moments, ""
 
 
 def identify(atoms: Sequence[Any] | LinearRNN, weights: Sequence[Any] | None = None,
-             k: int | None = None, support: Any = "unit", *, method: str = "auto",
+             k: int | None = None, support: Any = "unit", *, method: str = "exact",
              solver: str = "CLARABEL") -> Identification:
     """Do the moments m_0 … m_{k-1} of `Σ β̂_i δ_λ̂i` determine it among nonnegative measures on S?
 
-    Exact path (atoms/weights given as ints, Fractions or strings like '1/2'; always on R):
-    identified iff the data are a boundary point of the moment cone (a Hankel/localizing block is
-    singular, `_exact.membership`); width of the m_k interval by Schur complements. Numeric path
-    (floats on a bounded support): the certified SDP width ≤ 1e-7 · m_0.
-    `atoms` may instead be a balanced `LinearRNN` teacher (weights None): its measure is read
-    from A = U diag(λ) Uᵀ, β = (UᵀB)² (C5), in floats.
+    Exact path (default, any input: a float is the dyadic rational it stores): identified iff
+    the data are a boundary point of the moment cone (a Hankel/localizing block is singular,
+    `_exact.membership`); width of the m_k interval by Schur complements; minimal k the first k
+    with a singular block (searched up to 2·#atoms + 1, where C6 guarantees one). `atoms` may
+    instead be a balanced `LinearRNN` teacher (weights None): its moments are `g_j = C A^j B`
+    computed exactly from its entries (C5), its atom count the exact rank of their Hankel matrix.
+    `method='numeric'` (a tolerance path, baseline): the SDP sandwich of the m_k interval; it can
+    certify non-identification (width > 2·sandwich tolerance, explicit witness measures) and is
+    UNDECIDED otherwise (a width inside the tolerance is never read as identified).
     """
+    S = parse_support(support)
+    check_choice("method", method, ("auto", "exact", "numeric"))
     if isinstance(atoms, LinearRNN):
         if weights is not None:
             raise ValueError("weights must be None when a LinearRNN teacher is given")
         if not atoms.is_balanced(1e-12):
             raise ValueError("teacher must be balanced (A = Aᵀ, B = Cᵀ) to define a measure")
-        lam, U = np.linalg.eigh(atoms.A)
-        beta = (U.T @ atoms.B)[:, 0] ** 2
-        atoms, weights = [float(x) for x in lam], [float(b) for b in beta]
-    if weights is None or k is None:
-        raise ValueError("identify needs weights and k (or a LinearRNN teacher and k)")
-    k = check_int("k", k, minimum=1)
-    check_choice("method", method, ("auto", "exact", "numeric"))
-    S = parse_support(support)
-    lam, beta = _teacher(atoms, weights, S)
-    exact_input = all(ex.is_exact(v) for v in [*atoms, *weights])
-    use_exact = method == "exact" or S is None or (method == "auto" and exact_input)
-    d_hat = len(lam)
-    if use_exact:
-        def width_at(kk: int) -> tuple[bool, Fraction | None, ex.ConeMembership]:
-            m = ex.atomic_moments(lam, beta, kk)
-            mem = ex.membership(m, S)
-            if not mem.interior:
-                return True, Fraction(0), mem
-            lo, hi = ex.next_moment_interval(m, S)
-            return False, (None if lo is None or hi is None else hi - lo), mem
-        ident, width, mem = width_at(k)
-        minimal = next(kk for kk in range(1, 2 * d_hat + 2) if width_at(kk)[0])
-        ev = {"support": _support_text(S), "d_hat": d_hat, "k": k,
-              "block_ranks": {n: f"{r}/{s}" for n, (r, s) in mem.ranks.items()},
-              "rule": "identified iff a Hankel/localizing block of m_0..m_(k-1) is singular (exact)"}
-        cex = None if ident else _counterexample(lam, beta, k, S)
-        w = INF if width is None else float(width)
-        return Identification(ident, w, minimal, "exact", cex, "exact", ev)
+        teacher = atoms
+        if k is None:
+            raise ValueError("identify needs k (k >= 1)")
+        k = check_int("k", k, minimum=1)
+        mom_fn, why = _rnn_moments(teacher, S)
+        n_bound = teacher.A.shape[0]
+        label = f"LinearRNN teacher (d = {n_bound}, exact entries)"
+    else:
+        if weights is None or k is None:
+            raise ValueError("identify needs weights and k (or a LinearRNN teacher and k)")
+        k = check_int("k", k, minimum=1)
+        lam, beta = _teacher(atoms, weights, S)
+        teacher = balanced_teacher([float(a) for a in lam], [float(b) for b in beta])
+        n_bound = len(lam)
 
-    def numeric(kk: int) -> MomentInterval:
-        m = [float(v) for v in ex.atomic_moments(lam, beta, kk)]
-        return moment_interval(m, kk, support, solver=solver, exact=False)
-    res = numeric(k)
-    scale = float(sum(beta))
-    ident = res.width <= IDENTIFIED_RTOL * scale
-    minimal = next((kk for kk in range(1, 2 * d_hat + 2)
-                    if numeric(kk).width <= IDENTIFIED_RTOL * scale), 2 * d_hat + 1)
-    status = "certified" if res.status == "certified" else "inconclusive"
-    ev = {**res.evidence, "d_hat": d_hat, "rule": f"identified iff SDP width ≤ {IDENTIFIED_RTOL:g}·m_0"}
+        def mom_fn(n: int) -> list[Fraction]:
+            return ex.atomic_moments(lam, beta, n)
+        why = ""
+        label = f"{len(lam)} atoms"
+    check_choice("solver", solver.upper(), SOLVERS)
+    top = max(k, 2 * n_bound + 1)
+    ev: dict[str, Any] = {"support": _support_text(S), "k": k, "teacher": label}
+    if mom_fn is None:
+        return Identification(None, math.nan, None, "exact", None, Status.UNDECIDED,
+                              {**ev, "reason": why})
+    m = mom_fn(top + 1)
+    if method == "numeric":
+        return _identify_numeric(m, k, S, solver, teacher, ev)
+    d_hat = ex.psd_rank([[m[i + j] for j in range(n_bound + 1)] for i in range(n_bound + 1)])[1]
+    ev["d_hat"] = d_hat
+
+    def decide(kk: int) -> tuple[bool | None, ex.ConeMembership]:
+        mem = ex.membership(m[:kk], S)
+        return (None if not mem.feasible else not mem.interior), mem
+
+    ident, mem = decide(k)
+    ev["block_ranks"] = {n: f"{r}/{s}" for n, (r, s) in mem.ranks.items()}
+    ev["rule"] = "identified iff a Hankel/localizing block of m_0..m_(k-1) is singular (exact)"
+    if ident is None:
+        return Identification(None, math.nan, None, "exact", None, Status.UNDECIDED,
+                              {**ev, "reason": f"the teacher's moments are not in the moment cone of "
+                               f"{_support_text(S)} ({mem.violated})"})
+    minimal = next((kk for kk in range(1, 2 * n_bound + 2) if decide(kk)[0]), None)
+    if minimal is None:
+        return Identification(ident, math.nan, None, "exact", None, Status.UNDECIDED,
+                              {**ev, "reason": f"no block is singular up to k = {2 * n_bound + 1}, "
+                               "which a measure with this many atoms must reach (engine inconsistency)"})
+    if ident:
+        return Identification(True, Fraction(0), minimal, "exact", None, Status.EXACT, ev)
+    lo, hi = ex.next_moment_interval(m[:k], S)
+    width: Number = INF if lo is None or hi is None else hi - lo
+    if width != INF and width <= 0:
+        return Identification(None, width, minimal, "exact", None, Status.UNDECIDED,
+                              {**ev, "reason": f"interior data but the exact m_k interval has width "
+                               f"{_show(width)} ≤ 0 (engine inconsistency)"})
+    cex, why = _counterexample(m[: k + 1], k, S, teacher)
+    if cex is None:
+        ev["counterexample_missing"] = why
+    return Identification(False, width, minimal, "exact", cex, Status.EXACT, ev)
+
+
+def _identify_numeric(m: list[Fraction], k: int, S: tuple[Fraction, Fraction] | None, solver: str,
+                      teacher: LinearRNN, ev: dict[str, Any]) -> Identification:
+    """The SDP-sandwich path of `identify` (see there): certifies only non-identification."""
+    if S is None:
+        raise ValueError("method='numeric' needs a bounded support (the SDP path); use 'exact' on R")
+    res = moment_interval(m[:k], k, S[1],
+                          solver=solver, exact=False, rounding=True)
+    if res.status == Status.EXACT:  # the data are decided exactly before any SDP is needed
+        ident = res.width == 0
+        return Identification(ident, res.width, None, "exact", None, Status.EXACT,
+                              {**ev, **res.evidence, "note": "decided exactly by moment_interval"})
+    tol = float(res.evidence.get("sandwich_tol", math.nan))
+    ev = {**ev, **res.evidence, "certificate_rule": "not identified iff the certified width > 2·"
+          "sandwich_tol; a width within the tolerance is undecided"}
+    if res.status != Status.CERTIFIED or not math.isfinite(float(res.width)):
+        return Identification(None, res.width, None, "numeric", None, Status.UNDECIDED,
+                              {**ev, "reason": "the SDP sandwich is not certified: "
+                               f"{res.evidence.get('reason')}"})
+    if float(res.width) <= 2 * tol:
+        return Identification(None, res.width, None, "numeric", None, Status.UNDECIDED,
+                              {**ev, "reason": f"width {float(res.width):.3e} is within the sandwich "
+                               f"tolerance 2·{tol:.1e}: identification cannot be decided numerically"})
+    m_true = float(m[k])
+    side = "lower" if abs(m_true - float(res.lower)) >= abs(float(res.upper) - m_true) else "upper"
     cex = None
-    if not ident:
-        m_true = float(sum(b * a**k for a, b in zip(lam, beta, strict=True)))
-        side = "lower" if abs(m_true - res.lower) >= abs(res.upper - m_true) else "upper"
-        if side in res.witnesses:
-            at, wt = res.witnesses[side]
-            teacher = balanced_teacher([float(a) for a in lam], [float(b) for b in beta])
-            student = balanced_teacher(at, wt)
-            horizon = max(4 * k, 20)
-            cex = {"atoms": at, "weights": wt, "teacher_m_k": m_true,
-                   "m_k": float(sum(b * a**k for a, b in zip(at, wt, strict=True))),
-                   "student_L_k": student.loss(teacher, k), "extrapolation_horizon": horizon,
-                   "student_E_q": student.extrapolation_error(teacher, horizon),
-                   "student_E_q_relative": student.extrapolation_error(teacher, horizon, relative=True)}
-    return Identification(ident, res.width, minimal, "numeric", cex, status, ev)
+    if side in res.witnesses:
+        at, wt = res.witnesses[side]
+        student = balanced_teacher(at, wt)
+        horizon = max(4 * k, 20)
+        cex = {"atoms": at, "weights": wt, "teacher_m_k": m_true,
+               "m_k": float(sum(b * a**k for a, b in zip(at, wt, strict=True))),
+               "student_L_k": student.loss(teacher, k), "extrapolation_horizon": horizon,
+               "student_E_q": student.extrapolation_error(teacher, horizon),
+               "student_E_q_relative": student.extrapolation_error(teacher, horizon, relative=True)}
+    return Identification(False, res.width, None, "numeric", cex, Status.CERTIFIED, ev)
 
 
 @dataclass(frozen=True)
@@ -530,16 +762,18 @@ class WorstCase(NotebookRepr):
 
     value: float
     per_j: np.ndarray         # worst |m_j - ŵ_j| for j = 0 … q
-    status: str               # 'certified' if every interval was, else 'inconclusive'
+    status: Status            # CERTIFIED if every interval was, else UNDECIDED
     evidence: dict[str, Any] = field(default_factory=dict)
     certified_j: np.ndarray | None = None  # per j: was the interval of m_j certified
 
 
 def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: int, q: int,
                              delta: float, norm: str = "box", support: Any = "unit", *,
-                             solver: str = "CLARABEL") -> WorstCase:
+                             solver: str = "CLARABEL", method: str = "auto") -> WorstCase:
     """`max_{j≤q} |m_j - ŵ_j|` over nonnegative μ on S with `|m_j - ŵ_j| ≤ δ` (box) or
-    `Σ_{j<k} (m_j - ŵ_j)² ≤ δ` (l2, δ = ε = L_k), j < k: one SDP pair per j ≥ k, each sandwiched.
+    `Σ_{j<k} (m_j - ŵ_j)² ≤ δ` (l2, δ = ε = L_k), j < k: one interval per j ≥ k — box by the
+    exactly certified LP path (`value` is then a proved upper bound, `evidence['value_inner']`
+    an attained value), l2 by the SDP sandwich. `method`: 'auto', 'lp' (box only) or 'sdp'.
     """
     S = parse_support(support)
     if S is None:
@@ -549,28 +783,48 @@ def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: in
     _check_common(k, q, delta, norm, solver)
     check_real("delta", delta, minimum=0.0, strict_min=True)
     w = ex.atomic_moments(lam, beta, q + 1)
-    prog = build_program(w[:k], q, S[1], float(delta), norm, "chebyshev")
+    check_choice("method", method, ("auto", "lp", "sdp"))
+    if method == "lp" and norm != "box":
+        raise ValueError("method='lp' needs norm='box'")
+    use_lp = norm == "box" and method != "sdp"
+    prog = None if use_lp else build_program(w[:k], q, S[1], float(delta), norm, "chebyshev")
     per_j = np.zeros(q + 1)
+    inner_j = np.zeros(q + 1)
     per_j[:k] = delta if norm == "box" else math.sqrt(delta)
-    worst_status, reasons = "certified", []
+    worst_status, reasons = Status.CERTIFIED, []
     max_gap = 0.0
     certified_j = np.ones(q + 1, dtype=bool)
+    n_fallback = 0
     for j in range(k, q + 1):
-        r = _sandwich(prog, w[:k], j, solver, {"support": _support_text(S)})
-        if r.status != "certified" and j < q:
+        if use_lp:
+            r = _lp_interval(w[:k], j, S, Fraction(delta), {"support": _support_text(S)})
+            if r.status != Status.CERTIFIED:
+                # the SDP sandwich of degree j (exact cone) as the fallback for this j
+                n_fallback += 1
+                small = build_program(w[:k], j, S[1], float(delta), norm, "chebyshev")
+                r = _sandwich(small, w[:k], j, solver, {"support": _support_text(S)})
+        else:
+            r = _sandwich(prog, w[:k], j, solver, {"support": _support_text(S)})
+        if r.status != Status.CERTIFIED and j < q and not use_lp:
             # The degree-j program is exact too (projection of the Hausdorff cone) and smaller,
             # hence better conditioned: retry there before giving up.
             small = build_program(w[:k], j, S[1], float(delta), norm, "chebyshev")
             r = _sandwich(small, w[:k], j, solver, {"support": _support_text(S)})
-        certified_j[j] = r.status == "certified"
-        target = float(w[j])
-        per_j[j] = max(r.upper - target, target - r.lower)
-        max_gap = max(max_gap, *map(abs, r.evidence["sandwich_gap"].values()))
-        if r.status != "certified":
-            worst_status = "inconclusive"
+        certified_j[j] = r.status == Status.CERTIFIED
+        target = w[j]
+        per_j[j] = float(max(r.upper - target, target - r.lower))
+        inner_j[j] = float(max(r.inner_upper - target, target - r.inner_lower))
+        max_gap = max(max_gap, *map(abs, r.evidence.get("sandwich_gap", {"": math.inf}).values()))
+        if r.status != Status.CERTIFIED:
+            worst_status = Status.UNDECIDED
             reasons.append(f"j={j}: {r.evidence.get('reason')}")
+    inner_j[:k] = per_j[:k]
     ev = {"k": k, "q": q, "delta": delta, "norm": norm, "max_sandwich_gap": max_gap,
-          "argmax_j": int(np.argmax(per_j))}
+          "argmax_j": int(np.argmax(per_j)), "method": "lp" if use_lp else "sdp",
+          "sdp_fallbacks": n_fallback,
+          "value_inner": float(inner_j.max()),
+          "value_meaning": "value: proved upper bound of the worst case; value_inner: attained by "
+          "an explicit (verified) measure"}
     if reasons:
         ev["reason"] = "; ".join(reasons[:3])
     return WorstCase(float(per_j.max()), per_j, worst_status, ev, certified_j)

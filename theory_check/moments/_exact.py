@@ -37,9 +37,21 @@ def is_exact(x: object) -> bool:
     return isinstance(x, (int, Fraction, str)) and not isinstance(x, bool)
 
 
-def atomic_moments(atoms: Sequence[Fraction], weights: Sequence[Fraction], n: int) -> list[Fraction]:
-    """`m_j = Σ_i β_i λ_i^j`, j < n, exactly."""
-    return [sum((w * a**j for a, w in zip(atoms, weights, strict=True)), Q(0)) for j in range(n)]
+def atomic_moments(atoms: Sequence, weights: Sequence, n: int) -> list:
+    """`m_j = Σ_i β_i λ_i^j`, j < n, in the arithmetic of the inputs (exact for Fractions/ints;
+    floats and mpmath numbers stay so). The one implementation of atomic moments in the toolkit.
+
+    Powers are built by repeated multiplication (β λ^{j+1} = (β λ^j)·λ), exact for rationals.
+    """
+    if len(atoms) != len(weights):
+        raise ValueError(f"weights must have one entry per atom ({len(atoms)}); got {len(weights)}")
+    out = []
+    powers = list(weights)
+    for _ in range(n):
+        out.append(sum(powers, Q(0)) if all(isinstance(v, (int, Fraction)) for v in powers)
+                   else sum(powers))
+        powers = [p * a for p, a in zip(powers, atoms, strict=True)]
+    return out
 
 
 def psd_rank(M: Matrix) -> tuple[bool, int]:
@@ -268,6 +280,59 @@ def measure_on_kernel(M: Matrix, extra: Sequence[Fraction], m: Sequence[Fraction
         if any(w < 0 for _, w in keep):
             return None
         return MeasureFit([x for x, _ in keep], [w for _, w in keep], fit.residual)
+
+
+def support_polynomial(m: Sequence[Fraction], support: tuple[Fraction, Fraction] | None
+                       ) -> list[Fraction] | None:
+    """For boundary data: an exact polynomial P (low → high) vanishing on the support of every
+    representing measure, checked against the data (`Σ_i P_i m_{n+i} = 0` for every window).
+
+    P = p·Π(x - e): p the kernel polynomial of the first singular block, e the roots of that
+    block's localizing polynomial. None if no block is singular or the data violate the recursion
+    (then no measure reproduces them).
+    """
+    K = len(m) - 1
+    a, b = support if support is not None else (None, None)
+    for blk in blocks(K, support):
+        M = blk.matrix(m, a, b)
+        if psd_rank(M)[1] == blk.size:
+            continue
+        p = kernel_polynomial(M)
+        if p is None:
+            continue
+        P = list(p)
+        for e in blk.extra_atoms:  # multiply by (x - e)
+            P = [(P[i - 1] if i else Q(0)) - e * (P[i] if i < len(P) else Q(0)) for i in range(len(P) + 1)]
+        while len(P) > 1 and P[-1] == 0:
+            P.pop()
+        deg = len(P) - 1
+        if deg > K + 1 or P[-1] == 0:
+            continue
+        if all(sum((P[i] * m[n + i] for i in range(deg + 1)), Q(0)) == 0 for n in range(K - deg + 1)):
+            return P
+    return None
+
+
+def extend_by_recurrence(m: Sequence[Fraction], P: Sequence[Fraction], n: int) -> list[Fraction]:
+    """m_0 … m_{n-1} from the data and `Σ_i P_i m_{j+i} = 0` (exact; P from `support_polynomial`)."""
+    out = list(m)
+    deg = len(P) - 1
+    while len(out) < n:
+        j = len(out) - deg
+        out.append(-sum((P[i] * out[j + i] for i in range(deg)), Q(0)) / P[deg])
+    return out[:n]
+
+
+def spectrum_in(A: Matrix, support: tuple[Fraction, Fraction] | None) -> bool:
+    """Whether the symmetric rational matrix A has every eigenvalue in [a, b] (exact: bI - A ⪰ 0
+    and A - aI ⪰ 0); True on R."""
+    if support is None:
+        return True
+    a, b = support
+    n = len(A)
+    up = [[(b if i == j else Q(0)) - A[i][j] for j in range(n)] for i in range(n)]
+    dn = [[A[i][j] - (a if i == j else Q(0)) for j in range(n)] for i in range(n)]
+    return psd_rank(up)[0] and psd_rank(dn)[0]
 
 
 def unique_measure(m: Sequence[Fraction], support: tuple[Fraction, Fraction] | None

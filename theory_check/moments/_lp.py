@@ -1,0 +1,305 @@
+"""Certified bounds on m_q by linear programming over measures, with exact rational certificates.
+
+Problem (u = x/ρ ∈ [-1, 1], scaled moments μ_j = m_j / ρ^j, data ŵ_j = w_j / ρ^j):
+extremize s·μ_q over μ ≥ 0 on [-1, 1] with `|Σ_i φ_n(u) dμ - d_n| ≤ e_n` for the k rows φ_n
+(monomials u^j for a box on the moments; Chebyshev T_n for eps = 0, better conditioned).
+
+- Inner (a value attained): the grid LP's vertex measure on rational atoms (each float grid
+  point taken exactly), its weights re-solved *exactly* from the active rows (python-flint
+  `fmpq_mat`), then every constraint checked exactly: an explicit feasible measure, whose s·μ_q
+  is an exact rational lower bound of the optimum.
+- Outer (weak duality): for any y with `P(u) = Σ_n y_n φ_n(u) - s u^q ≥ -τ` on [-1, 1],
+  `s·μ_q ≤ Σ_n y_n d_n + τ d_0 + Σ_n |y'_n| e_n` (y' = y with τ added to the constant term).
+  y is the LP dual (rounded to rationals); τ is a rigorous bound from exact Taylor expansions of
+  P on a bisection of [-1, 1] (`poly_lower_bound`). The bound is an exact rational.
+
+The grid is refined by exchange: after each solve the points where P is most negative (the dual
+polynomial's touching points) are added, so both bounds converge to the optimum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from flint import fmpq, fmpq_mat, fmpq_poly
+from numpy.polynomial import chebyshev as npcheb
+from scipy.optimize import linprog
+
+from theory_check.moments._basis import cheb_to_mono
+
+GRID = 400
+ROUNDS = 6
+R_MIN = Fraction(1, 2**26)   # smallest half-width of the bisection in `poly_lower_bound`
+HIGHS_TOL = 1e-10
+
+
+def _q(x: Fraction | int) -> fmpq:
+    x = Fraction(x)
+    return fmpq(x.numerator, x.denominator)
+
+
+def _f(x: fmpq) -> Fraction:
+    return Fraction(int(x.p), int(x.q))
+
+
+def poly_lower_bound(P: fmpq_poly, estimate: float, r_min: Fraction = R_MIN, rel: float = 1e-2
+                     ) -> Fraction:
+    """A rational L ≤ min_{u∈[-1,1]} P(u), exactly: on each interval [c - r, c + r] of a bisection
+    (starting from 4·deg P equal pieces), `P(c + t) = Σ a_n t^n` (exact Taylor shift) gives
+    `P ≥ a_0 - Σ_{n≥1} |a_n| r^n`.
+
+    `estimate`: a float value of min P (from Newton-refined local minima). An interval is
+    accepted once its bound is ≥ 0 or ≥ (1 + rel)·min(estimate, 0) (no subdivision can do much
+    better than a value P takes), or r < r_min; the returned L is the least accepted bound, so
+    it is rigorous whatever the estimate (a poor one only costs subdivisions).
+    """
+    target = _q(Fraction(min(0.0, estimate) * (1 + rel)) - Fraction(1, 2**200))
+    zero = fmpq(0)
+    best: fmpq | None = None
+    n0 = max(4 * P.degree(), 4)
+    h0 = fmpq(1, n0)
+    stack = [(fmpq(2 * i + 1 - n0, n0), h0) for i in range(n0)]
+    r_stop = _q(r_min)
+    while stack:
+        c, r = stack.pop()
+        a = P(fmpq_poly([c, 1])).coeffs() or [zero]
+        rr, tail = r, zero
+        for v in a[1:]:
+            tail += abs(v) * rr
+            rr *= r
+        low = a[0] - tail
+        if low >= zero or low >= target or r < r_stop:
+            best = low if best is None else min(best, low)
+        else:
+            h = r / 2
+            stack += [(c - h, h), (c + h, h)]
+    return _f(best) if best is not None else Fraction(0)
+
+
+def _float_minima(basis: str, y: np.ndarray, q: int, s: int) -> tuple[np.ndarray, float]:
+    """Local minima of the float dual polynomial on [-1, 1] (fine grid, then Newton on P') and
+    the least value there (the ends included)."""
+    k = y.size
+    cy = y.copy() if basis == "chebyshev" else npcheb.poly2cheb(y)
+    e = np.zeros(q + 1)
+    e[q] = 1.0
+    cp_ = np.zeros(max(q, k - 1) + 1)
+    cp_[: cy.size] += cy  # poly2cheb trims trailing zeros
+    cp_[: q + 1] -= s * npcheb.poly2cheb(e)
+    d1, d2 = npcheb.chebder(cp_), npcheb.chebder(cp_, 2)
+    fine = np.cos(np.pi * np.arange(8 * (q + k) + 1) / (8 * (q + k)))[::-1]
+    v = npcheb.chebval(fine, cp_)
+    idx = np.where((v[1:-1] < v[:-2]) & (v[1:-1] <= v[2:]))[0] + 1
+    t = fine[idx]
+    for _ in range(6):
+        dd = npcheb.chebval(t, d2)
+        step = np.where(dd > 0, npcheb.chebval(t, d1) / np.where(dd > 0, dd, 1.0), 0.0)
+        t = np.clip(t - step, -1.0, 1.0)
+    pts = np.concatenate([t, [-1.0, 1.0]])
+    return t, float(np.min(npcheb.chebval(pts, cp_)))
+
+
+@dataclass(frozen=True)
+class LPBound:
+    """One side of one moment bound: inner (attained, exact), outer (proved, exact)."""
+
+    inner: Fraction | None      # s·μ_q of a verified measure (None: no verified measure)
+    outer: Fraction | None      # proved upper bound of s·μ_q (None: no certificate)
+    tau: Fraction | None        # the shift that made the dual polynomial nonnegative
+    atoms: list[Fraction]       # the verified measure (u units)
+    weights: list[Fraction]
+    status: str
+    rounds: int
+    grid_points: int
+
+
+def _rows(basis: str, k: int, u: np.ndarray) -> np.ndarray:
+    if basis == "chebyshev":
+        return npcheb.chebvander(u, k - 1).T
+    return np.vander(u, k, increasing=True).T
+
+
+def _rows_exact(basis: str, k: int, z: list[Fraction]) -> list[list[Fraction]]:
+    if basis == "chebyshev":
+        t = cheb_to_mono(k - 1)
+        pw = [[Fraction(1)] * len(z)]
+        for _ in range(1, k):
+            pw.append([p * x for p, x in zip(pw[-1], z, strict=True)])
+        return [[sum((t[n][j] * pw[j][i] for j in range(n + 1) if t[n][j]), Fraction(0))
+                 for i in range(len(z))] for n in range(k)]
+    out = [[Fraction(1)] * len(z)]
+    for _ in range(1, k):
+        out.append([p * x for p, x in zip(out[-1], z, strict=True)])
+    return out
+
+
+def _dual_poly(basis: str, y: list[Fraction], q: int, s: int) -> fmpq_poly:
+    """P(u) = Σ_n y_n φ_n(u) - s u^q as an exact polynomial in monomials."""
+    k = len(y)
+    coef = [Fraction(0)] * (max(q, k - 1) + 1)
+    if basis == "chebyshev":
+        t = cheb_to_mono(k - 1)
+        for n in range(k):
+            for j in range(n + 1):
+                if t[n][j]:
+                    coef[j] += y[n] * t[n][j]
+    else:
+        for n in range(k):
+            coef[n] += y[n]
+    coef[q] -= s
+    return fmpq_poly([_q(c) for c in coef])
+
+
+def lp_bound(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
+             extra: np.ndarray | None = None) -> LPBound:
+    """Certified inner and outer bounds of max s·μ_q (see the module docstring).
+
+    d: exact row data d_n; e: exact radii e_n (all 0 for equality rows); s = +1 (max μ_q) or -1.
+    """
+    k = len(d)
+    eq = all(v == 0 for v in e)
+    dn = np.array([float(v) for v in d])
+    en = np.array([float(v) for v in e])
+    u = np.cos(np.pi * np.arange(GRID + 1) / GRID)
+    if extra is not None and extra.size:
+        u = np.concatenate([u, np.clip(extra, -1, 1)])
+    u = np.unique(u)
+    status = "ok"
+    rounds = 0
+    last = None
+    for rounds in range(1, ROUNDS + 1):  # noqa: B007 (reported)
+        A = _rows(basis, k, u)
+        c = -s * u**q
+        opts = {"primal_feasibility_tolerance": HIGHS_TOL, "dual_feasibility_tolerance": HIGHS_TOL}
+        if eq:
+            res = linprog(c, A_eq=A, b_eq=dn, bounds=(0, None), method="highs", options=opts)
+        else:
+            res = linprog(c, A_ub=np.vstack([A, -A]), b_ub=np.concatenate([dn + en, -(dn - en)]),
+                          bounds=(0, None), method="highs", options=opts)
+        if res.status != 0:
+            status = f"grid LP: {res.message}"
+            break
+        if eq:
+            yv = -np.asarray(res.eqlin.marginals)
+        else:
+            mg = np.asarray(res.ineqlin.marginals)
+            yv = -(mg[:k] - mg[k:])
+        minima, est = _float_minima(basis, yv, q, s)
+        last = (res, yv, u, est)
+        if est >= -1e-15:  # P (objective u^q of size ≤ 1) is nonnegative to float accuracy
+            break
+        # exchange: add the dual polynomial's touching points (and their neighbourhoods)
+        supp = u[res.x > 1e-14 * max(res.x.max(), 1e-300)]
+        h = 2.0 ** -np.arange(10, 34, 3)
+        pts = np.concatenate([minima, supp])
+        near = np.concatenate([pts, (pts[:, None] + np.concatenate([h, -h])[None, :]).ravel()])
+        u = np.unique(np.concatenate([u, np.clip(near, -1, 1)]))
+    if last is None:
+        return LPBound(None, None, None, [], [], status, rounds, int(u.size))
+    res, yv, u_used, est = last
+    # Certify the last round: rational dual y, rigorous shift τ, exact outer bound.
+    y = [Fraction(float(v)) for v in yv]
+    low = poly_lower_bound(_dual_poly(basis, y, q, s), est)
+    tau = max(Fraction(0), -low)
+    y0 = [y[0] + tau, *y[1:]]
+    outer = (sum((a * b for a, b in zip(y0, d, strict=True)), Fraction(0))
+             + sum((abs(a) * b for a, b in zip(y0, e, strict=True)), Fraction(0)))
+    inner = (_verified_measure(res.x, u_used, d, e, q, s, basis, eq, dn, en, yv)
+             or _verified_measure(res.x, u_used, d, e, q, s, basis, eq, dn, en))
+    inner_v, atoms, weights = inner if inner is not None else (None, [], [])
+    return LPBound(inner_v, outer, tau, atoms, weights, status, rounds, int(u_used.size))
+
+
+def _verified_measure(x: np.ndarray, u: np.ndarray, d: list[Fraction], e: list[Fraction], q: int,
+                      s: int, basis: str, eq: bool, dn: np.ndarray, en: np.ndarray,
+                      y: np.ndarray | None = None
+                      ) -> tuple[Fraction, list[Fraction], list[Fraction]] | None:
+    """The LP vertex as an exact measure: rational atoms, weights solved exactly on the active
+    rows, every row and sign checked exactly. None if the repaired measure is not feasible."""
+    k = len(d)
+    keep = np.where(x > 1e-14 * max(float(x.max()), 1e-300))[0]
+    if keep.size == 0:
+        return None
+    # grid points next to simple rationals (0, ±1/2, ±1, teacher atoms, …) are taken as those:
+    # extremal atoms are often exactly there, and an exact repair needs them exact
+    z = []
+    for i in keep:
+        snap = Fraction(float(u[i])).limit_denominator(1000)
+        z.append(snap if abs(float(snap) - float(u[i])) < 1e-12 else Fraction(float(u[i])))
+    xf = x[keep]
+    A = _rows(basis, k, u[keep])
+    resid = A @ xf - dn
+    if eq:
+        active = list(range(k))
+        rhs = list(d)
+    else:
+        scale = max(1.0, float(np.max(np.abs(dn))))
+        if y is not None:
+            # complementary slackness: a row with a nonzero multiplier is active, at the side
+            # its sign says (y_n > 0: upper end d_n + e_n)
+            ymax = max(float(np.max(np.abs(y))), 1e-300)
+            active = [n for n in range(k) if abs(y[n]) > 1e-9 * ymax]
+            rhs = [d[n] + (e[n] if y[n] > 0 else -e[n]) for n in active]
+        else:
+            active = [n for n in range(k) if abs(abs(resid[n]) - en[n]) <= 1e-7 * scale]
+            rhs = [d[n] + (e[n] if resid[n] > 0 else -e[n]) for n in active]
+    R = _rows_exact(basis, k, z)
+    n_s = len(z)
+    order = list(np.argsort(-xf))
+    free = order[: len(active)] if len(active) <= n_s else order
+    fixed = [i for i in range(n_s) if i not in free]
+    w = [Fraction(0)] * n_s
+    for i in fixed:
+        w[i] = Fraction(float(xf[i]))
+    if free:
+        rows = active[: len(free)] if len(active) >= len(free) else active
+        if len(rows) != len(free):
+            return None
+        M = fmpq_mat(len(rows), len(free), [_q(R[n][i]) for n in rows for i in free])
+        b = fmpq_mat(len(rows), 1, [_q(rhs[a] - sum((R[n][i] * w[i] for i in fixed), Fraction(0)))
+                                    for a, n in enumerate(rows)])
+        try:
+            sol = M.solve(b)
+        except ZeroDivisionError:
+            return None
+        for j, i in enumerate(free):
+            w[i] = _f(sol[j, 0])
+    if any(v < 0 for v in w):
+        return None
+    for n in range(k):
+        val = sum((R[n][i] * w[i] for i in range(n_s)), Fraction(0))
+        if abs(val - d[n]) > e[n]:
+            return None
+    zq = [a**q for a in z]
+    value = s * sum((b * a for a, b in zip(zq, w, strict=True)), Fraction(0))
+    return value, z, w
+
+
+def certified_interval(w: list[Fraction], q: int, rho: Fraction, eps: Any) -> dict[str, Any]:
+    """Both ends of the m_q interval with exact inner and outer bounds (box radii eps_j ≥ 0, or
+    eps = 0 for equalities), in m-units: {'lower': (outer, inner), 'upper': (inner, outer), ...}.
+    """
+    k = len(w)
+    eps_l = [Fraction(v) for v in np.broadcast_to(np.asarray(eps, dtype=object), (k,))]
+    if all(v == 0 for v in eps_l):
+        from theory_check.moments._basis import chebyshev_moments
+        d = chebyshev_moments(list(w), rho)
+        e = [Fraction(0)] * k
+        basis = "chebyshev"
+    else:
+        d = [v / rho**j for j, v in enumerate(w)]
+        e = [v / rho**j for j, v in enumerate(eps_l)]
+        basis = "monomial"
+    scale = rho**q
+    out: dict[str, Any] = {"basis": basis}
+    for s, tag in ((1, "upper"), (-1, "lower")):
+        b = lp_bound(d, e, q, s, basis)
+        inner = None if b.inner is None else s * b.inner * scale
+        outer = None if b.outer is None else s * b.outer * scale
+        out[tag] = {"inner": inner, "outer": outer, "tau": b.tau, "status": b.status,
+                    "rounds": b.rounds, "grid_points": b.grid_points,
+                    "atoms": [a * rho for a in b.atoms], "weights": b.weights}
+    return out
