@@ -51,7 +51,7 @@ CLAIMS: tuple[dict[str, object], ...] = (
         'title': 'Robust extrapolation',
         'kind': 'qualitative',
         'expected': True,
-        'statement': 'On [-1,1], k ≥ 2d̂+1: the exact worst case max_{j≤q}|g_j-ŵ_j| → 0 as δ → 0 (rate δ^α), bounded in q for interior teachers, not for λ̂ = 1',
+        'statement': 'On [-1,1], k ≥ 2d̂+1: the exact worst case max_{j≤q}|g_j-ŵ_j| → 0 as δ → 0 (rate δ^α), bounded in q for interior teachers (saturating only for q ≫ 1/(1-max|λ̂|)), not for λ̂ = 1',
     },
     {
         'id': 'C8',
