@@ -116,8 +116,10 @@ def test_trajectory_records_what_the_issue_asks() -> None:
     for col in (tr.loss, tr.q_drift, tr.q_drift_rel, tr.b_minus_ct_rel, tr.a_asym_rel):
         assert col.shape == (n,) and np.all(np.isfinite(col))
     assert len(tr.states) == n and tr.settings["order"] >= 10 and tr.settings["steps"] == tr.steps
-    assert set(tr.summary()) == {"method", "dps", "T", "steps", "final_loss", "max_Q_drift",
-                                 "final_unbalancedness", "seconds"}
+    assert list(tr.summary())[:2] == ["status", "t_end"]
+    assert set(tr.summary()) == {"status", "t_end", "method", "dps", "T", "steps", "final_loss",
+                                 "max_Q_drift", "final_unbalancedness", "seconds"}
+    assert tr.summary()["status"] == "ok" and tr.summary()["t_end"] == 1.0
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -193,10 +195,17 @@ def test_cli_integrate_json_fields(capsys) -> None:
                "--method", "taylor", "--json"])
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"method", "dps", "T", "steps", "final_loss", "max_Q_drift",
+    assert set(out) == {"status", "t_end", "method", "dps", "T", "steps", "final_loss", "max_Q_drift",
                         "final_unbalancedness", "seconds"}
+    assert out["status"] == "ok" and out["t_end"] == 2.0
     assert set(out["final_unbalancedness"]) == {"B_minus_Ct_rel", "A_asym_rel"}
     assert out["method"] == "taylor" and out["dps"] == 20 and out["max_Q_drift"] < 1e-15
+
+
+def test_cli_integrate_table_starts_with_status_and_lists_each_field_once(capsys) -> None:
+    assert main(["integrate", "--d", "2", "--k", "3", "--T", "1", "--dps", "15"]) == 0
+    keys = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert keys[:2] == ["status", "t_end"] and len(keys) == len(set(keys))
 
 
 @pytest.mark.parametrize("argv", [["--dps", "0"], ["--T", "-1"], ["--method", "euler"],
@@ -230,3 +239,31 @@ def test_progress_bar_can_be_forced_on(method, extra) -> None:
     tr = integrate(random_student(2, 0.5, 0), TEACHER, 3, 0.5, method=method, progress=True,
                    **extra)
     assert tr.status == "ok" and tr.times[-1] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("method, extra", [("taylor", {"dps": 15}), ("odefun", {"dps": 15, "n_out": 4}),
+                                           ("dop853", {}), ("gd", {"eta": 0.05})])
+def test_progress_callable_receives_the_time_reached(method, extra) -> None:
+    seen: list[float] = []
+    tr = integrate(random_student(2, 0.5, 0), TEACHER, 3, 0.5, method=method, progress=seen.append,
+                   **extra)
+    assert tr.status == "ok" and seen and all(isinstance(t, float) for t in seen)
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(tr.t_end) and 0.0 <= seen[0]
+
+
+@pytest.mark.parametrize("method, extra", [("taylor", {"dps": 15}), ("gd", {"eta": 0.01})])
+def test_ctrl_c_in_the_progress_callable_interrupts_the_run(method, extra) -> None:
+    seen: list[float] = []
+
+    def tick(t: float) -> None:
+        seen.append(t)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    tr = integrate(random_student(2, 0.5, 0), TEACHER, 3, 5.0, method=method, progress=tick, **extra)
+    assert tr.status == "interrupted" and 0.0 < tr.t_end < 5.0 and tr.t_end == pytest.approx(seen[-1])
+
+
+def test_progress_must_be_a_bool_or_a_callable() -> None:
+    with pytest.raises(ValueError, match=r"progress must be None, a bool or a callable progress\(t"):
+        integrate(random_student(2, 0.5, 0), TEACHER, 3, 0.5, dps=15, progress="yes")

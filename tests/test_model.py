@@ -156,7 +156,7 @@ def test_realization_agrees_with_python_control_era() -> None:
         (lambda: balanced_teacher([0.5, 0.2], [1, 0]), r"weights must be > 0 \(range"),
         (lambda: balanced_teacher([0.5], [1, 2]), "weights must have one entry per atom"),
         (lambda: random_student(0, 1.0), r"d must be an integer >= 1"),
-        (lambda: random_student(2, -1.0), r"scale must be a finite number in \[0.0"),
+        (lambda: random_student(2, -1.0), r"scale must be a finite number in \[0, inf\); got -1$"),
         (lambda: random_student(2, 1.0, kind="dense"), "kind must be one of"),
         (lambda: balanced_teacher([0.5]).loss([1.0], 0), "k must be an integer >= 1"),
         (lambda: balanced_teacher([0.5]).loss([1.0], 3), "target must be a 1-D sequence"),
@@ -167,6 +167,27 @@ def test_realization_agrees_with_python_control_era() -> None:
 def test_bad_input_names_parameter_and_range(call, match) -> None:
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "value", "message"),
+    [
+        ({"minimum": 0.0}, -1.0, "x must be a finite number in [0, inf); got -1"),
+        ({"minimum": 0.0, "strict_min": True}, 0.0, "x must be a finite number in (0, inf); got 0"),
+        ({"minimum": 0.0, "maximum": 1.0}, 2.5, "x must be a finite number in [0, 1]; got 2.5"),
+        ({"maximum": 1e-3}, 0.5, "x must be a finite number in (-inf, 0.001]; got 0.5"),
+        ({}, float("nan"), "x must be a finite number in (-inf, inf); got nan"),
+        # :g would print 0.9999999 as 1 beside the bound 1, so the value keeps its digits
+        ({"minimum": 1.0}, 0.9999999, "x must be a finite number in [1, inf); got 0.9999999"),
+    ],
+)
+def test_check_real_reads_like_the_cli(kwargs, value, message) -> None:
+    from theory_check._validate import ParameterError, check_real
+
+    with pytest.raises(ParameterError) as err:
+        check_real("x", value, **kwargs)
+    assert str(err.value) == message
+    assert err.value.name == "x"
 
 
 def test_linear_rnn_is_frozen() -> None:

@@ -327,7 +327,7 @@ def test_a_bad_grid_flag_is_named_as_typed(tmp_path, capsys) -> None:
             str(tmp_path / "r.jsonl")]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "theory-check: error: --init-scale must be a finite number in [0.0, inf]; got -0.001"
+    assert err == "theory-check: error: --init-scale must be a finite number in [0, inf); got -0.001"
     assert main([*argv[:3], "--seed", "-1,0", *argv[5:]]) == 2
     assert capsys.readouterr().err.strip().endswith("--seed must be an integer >= 0; got -1")
 

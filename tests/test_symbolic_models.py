@@ -286,3 +286,29 @@ def test_the_pre_check_refuses_cases_outside_the_fitted_cost_model(args, message
 def test_oversized_builtins_are_refused_before_building(build) -> None:
     with pytest.raises(ValueError, match="polynomial terms, beyond the documented limit"):
         build()
+
+
+def test_a_model_derivation_prints_in_one_short_line_and_renders_in_notebooks() -> None:
+    from theory_check.results import NotebookRepr
+    from theory_check.symbolic import CensusRow, Derivation, ModelDerivation
+
+    r = derive_model(deep_linear((2, 3, 2)))
+    line = str(r)
+    assert line == (f"ModelDerivation(model={r.model.name}, D=12, laws=6, certified=True, "
+                    f"agrees={r.agrees})")
+    assert "\n" not in line and len(line) < 120 and len(repr(r)) > 1000  # repr keeps everything
+    assert all(issubclass(c, NotebookRepr) for c in (Derivation, CensusRow, ModelDerivation))
+    md, html = r._repr_markdown_(), r._repr_html_()
+    assert "| independent laws (D - dim Lie) | 6 |" in md and "| certified | True |" in md
+    assert "<b>ModelDerivation</b>" in html and "LawSpace(" not in md
+
+
+def test_rnn_derivation_and_census_rows_print_short_and_render_in_notebooks() -> None:
+    from theory_check.symbolic import census, derive
+
+    r = derive("full", 2, 3)
+    assert str(r) == "Derivation(param=full, d=2, k=3, D=8, laws=3, certified=True)"
+    assert "| independent laws (D - dim Lie) | 3 |" in r._repr_markdown_()
+    (row,) = census([("full", 2, 3)])
+    md = row._repr_markdown_()
+    assert "| n_laws | 3 |" in md and "| agrees | True |" in md and "<b>CensusRow</b>" in row._repr_html_()

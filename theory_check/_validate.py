@@ -40,21 +40,32 @@ def check_real(
     maximum: float | None = None,
     strict_min: bool = False,
 ) -> float:
-    """Return `value` as a finite float inside the stated range, or raise ValueError naming it."""
-    lo = "-inf" if minimum is None else repr(minimum)
-    hi = "inf" if maximum is None else repr(maximum)
-    bracket = "(" if strict_min else "["
-    rng = f"a finite number in {bracket}{lo}, {hi}]"
+    """Return `value` as a finite float inside the stated range, or raise ValueError naming it.
+
+    The range reads like the CLI's: `a finite number in [0, inf); got -1` (bounds with `:g`, an
+    open bracket at ±inf or a strict minimum).
+    """
+    lo_open = strict_min or minimum is None or math.isinf(minimum)
+    hi_open = maximum is None or math.isinf(maximum)
+    lo = "-inf" if minimum is None else _fmt(minimum)
+    hi = "inf" if maximum is None else _fmt(maximum)
+    rng = f"a finite number in {'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
     if isinstance(value, bool) or not isinstance(value, Real):
         raise ParameterError(name, f"{name} must be {rng}; got {value!r}")
     v = float(value)
     if not math.isfinite(v):
-        raise ParameterError(name, f"{name} must be {rng}; got {v}")
+        raise ParameterError(name, f"{name} must be {rng}; got {_fmt(v)}")
     if minimum is not None and (v < minimum or (strict_min and v == minimum)):
-        raise ParameterError(name, f"{name} must be {rng}; got {v}")
+        raise ParameterError(name, f"{name} must be {rng}; got {_fmt(v)}")
     if maximum is not None and v > maximum:
-        raise ParameterError(name, f"{name} must be {rng}; got {v}")
+        raise ParameterError(name, f"{name} must be {rng}; got {_fmt(v)}")
     return v
+
+
+def _fmt(x: float) -> str:
+    """`x` with `:g`, unless that rounds it (then repr, so `got 0.9999999` never prints as `got 1`)."""
+    short = f"{float(x):g}"
+    return short if not math.isfinite(x) or float(short) == float(x) else repr(float(x))
 
 
 def check_choice(name: str, value: object, choices: Sequence[str]) -> str:

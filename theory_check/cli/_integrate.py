@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 from theory_check.cli import (
     UsageError,
@@ -56,32 +53,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_integrate)
 
 
-@contextmanager
-def _time_ticks(tracker: Any) -> Iterator[None]:
-    """Route the flow engine's time ticks (t reached) to `tracker`.
-
-    The engine reports progress only through its own rich bar (`flow._core._progress`, a TTY
-    only); this swaps that context manager for one that feeds the shared CLI display, which
-    also prints plain lines when stderr is not a terminal. dop853 has no ticks: its display
-    shows the elapsed time only."""
-    from theory_check.flow import _core
-
-    original = getattr(_core, "_progress", None)
-    if original is None:
-        yield
-        return
-
-    @contextmanager
-    def hook(label: str, T: float, enabled: bool | None) -> Iterator[Any]:
-        yield lambda t: tracker.update(t)
-
-    _core._progress = hook
-    try:
-        yield
-    finally:
-        _core._progress = original
-
-
 def cmd_integrate(args: argparse.Namespace) -> int:
     check_json_target(args.json)
     # The engine checks these too, in its own words (eta=, method=); here they name the options.
@@ -99,16 +70,19 @@ def cmd_integrate(args: argparse.Namespace) -> int:
 
     teacher = balanced_teacher(atoms, weights)
     student = random_student(args.d, args.init_scale, args.seed, kind=args.param)
-    with progress(f"integrate ({args.method})", args.T, show=time_reached) as bar, _time_ticks(bar):
+    # The engine calls bar.update(t) with the time reached (dop853: once, at the end), so the
+    # shared display shows a bar on a terminal and plain lines elsewhere; Ctrl-C inside the run
+    # ends it with status "interrupted" and the summary so far.
+    with progress(f"integrate ({args.method})", args.T, show=time_reached) as bar:
         tr = integrate(student, teacher, args.k, args.T, method=args.method, param=args.param,
-                       dps=args.dps, eta=args.eta)
+                       dps=args.dps, eta=args.eta, progress=bar.update)
     summary = tr.summary()  # the JSON record, its fields fixed by the flow engine
     if args.json is not None:
         write_json(args.json, summary)
     if args.json != "-":
-        # Status first: a run that stopped early (diverged, interrupted) says so in the table,
-        # not only on stderr.
-        for key, val in {"status": str(tr.status), "t_end": float(tr.t_end), **summary}.items():
+        # The summary starts with status and t_end: a run that stopped early (diverged,
+        # interrupted) says so in the table, not only on stderr.
+        for key, val in summary.items():
             print(f"{key:22s} {fmt(val)}")
     if tr.status != "ok":
         print(f"theory-check: integrate: run {tr.status} at t = {tr.t_end:.6g}", file=sys.stderr)

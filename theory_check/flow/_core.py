@@ -20,7 +20,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from theory_check._validate import check_choice, check_int, check_real
+from theory_check._validate import ParameterError, check_choice, check_int, check_real
 from theory_check.flow import _taylor as tay
 from theory_check.model import LinearRNN, loss_gradient, markov_parameters, q_matrix
 from theory_check.results import NotebookRepr
@@ -76,9 +76,10 @@ class Trajectory(NotebookRepr):
         return float(self.loss[-1])
 
     def summary(self) -> dict[str, Any]:
-        """The JSON record of `theory-check integrate`: method, dps, T, steps, final_loss,
-        max_Q_drift (relative to ‖θ(t)‖²), final_unbalancedness, seconds."""
+        """The JSON record of `theory-check integrate`: status, t_end, method, dps, T, steps,
+        final_loss, max_Q_drift (relative to ‖θ(t)‖²), final_unbalancedness, seconds."""
         return {
+            "status": str(self.status), "t_end": float(self.t_end),
             "method": self.method, "dps": self.dps, "T": self.T, "steps": self.steps,
             "final_loss": self.final_loss, "max_Q_drift": self.max_q_drift_rel,
             "final_unbalancedness": {"B_minus_Ct_rel": float(self.b_minus_ct_rel[-1]),
@@ -155,9 +156,24 @@ def _measure(A, B, C, param: str, num: _Num, Q0, w: np.ndarray):
     return loss, drift, rel, bc, aa, Q0, state
 
 
+Progress = bool | Callable[[float], None] | None
+
+
+def _check_progress(progress: object) -> Progress:
+    """`progress` as given, or ParameterError: None, a bool, or a callable progress(t)."""
+    if progress is None or isinstance(progress, bool) or callable(progress):
+        return progress
+    raise ParameterError("progress", "progress must be None, a bool or a callable progress(t: float) "
+                                     f"-> None; got {progress!r}")
+
+
 @contextmanager
-def _progress(label: str, T: float, enabled: bool | None):
-    """A rich progress bar on stderr (time reached / T), only when stderr is a TTY."""
+def _progress(label: str, T: float, enabled: Progress):
+    """The tick t ↦ None of one run: a rich bar on stderr (time reached / T; by default only
+    when stderr is a TTY), nothing, or the caller's callable `enabled(t)`."""
+    if callable(enabled):
+        yield lambda t: enabled(float(t))
+        return
     show = sys.stderr.isatty() if enabled is None else enabled
     if not show:
         yield lambda t: None
@@ -200,7 +216,7 @@ def integrate(
     student: LinearRNN, target: LinearRNN | Sequence[float] | np.ndarray, k: int, T: float, *,
     method: str = "taylor", param: str = "full", dps: int | None = None, eta: float | None = None,
     n_out: int = 50, tol: float | None = None, max_steps: int = 1_000_000,
-    bound: float = DEFAULT_BOUND, progress: bool | None = None, mixed: bool | None = None,
+    bound: float = DEFAULT_BOUND, progress: Progress = None, mixed: bool | None = None,
 ) -> Trajectory:
     """Integrate dθ/dt = -∇L_k(θ) (or run GD) from θ(0) = `student` up to time T.
 
@@ -217,6 +233,11 @@ def integrate(
     reference for the scheme). An option given to a method it does not apply to (`dps` outside
     taylor/odefun, default 30; `eta` outside gd; `tol` outside dop853; `mixed` outside taylor)
     is a ValueError naming the option and the methods it applies to, never silently ignored.
+    `progress`: None (default) draws a rich bar on stderr when it is a terminal, True always,
+    False never; a callable `progress(t: float) -> None` is called instead with the time t
+    reached, non-decreasing (taylor after every step, odefun and gd at each recorded time,
+    dop853 once at the end: scipy reports nothing sooner). An exception it raises ends the run
+    like one of the method's own; a KeyboardInterrupt (Ctrl-C) in it gives status "interrupted".
     """
     k = check_int("k", k, minimum=1)
     T = check_real("T", T, minimum=0.0, strict_min=True)
@@ -225,6 +246,7 @@ def integrate(
     n_out = check_int("n_out", n_out, minimum=1)
     bound = check_real("bound", bound, minimum=0.0, strict_min=True)
     max_steps = check_int("max_steps", max_steps, minimum=1)
+    progress = _check_progress(progress)
     given = {"dps": dps, "eta": eta, "tol": tol, "mixed": mixed}
     for option, value in given.items():
         if value is not None and method not in OPTION_METHODS[option]:
@@ -400,7 +422,7 @@ def _run_odefun(A0, B0, C0, w, *, param, T, dps, n_out, bound, progress, **_):
                                     "n_out": n_out})
 
 
-def _run_dop853(A0, B0, C0, w, *, param, T, n_out, tol, bound, **_):
+def _run_dop853(A0, B0, C0, w, *, param, T, n_out, tol, bound, progress, **_):
     from scipy.integrate import solve_ivp
 
     t0 = time.perf_counter()
@@ -427,6 +449,11 @@ def _run_dop853(A0, B0, C0, w, *, param, T, n_out, tol, bound, **_):
     if sol.t.size == 0:
         rec.add(0.0, A0, B0, C0)
     final = _full_form(*_unflat(sol.y[:, -1] if sol.t.size else y0, d, param, np.asarray), param)
+    if callable(progress):  # scipy gives no ticks: the caller learns the time reached at the end
+        try:
+            progress(t_end)
+        except KeyboardInterrupt:
+            status = "interrupted"
     return rec.trajectory(method="dop853", param=param, dps=None, T=T, status=status, t_end=t_end,
                           final=final, steps=int(sol.nfev), t0=t0,
                           settings={"rtol": tol, "atol": tol, "nfev": int(sol.nfev), "bound": bound,

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from theory_check._validate import check_int
+from theory_check.results import NotebookRepr
 from theory_check.symbolic._cost import estimate_seconds
 from theory_check.symbolic._derive import GradientFlow, gradient_flow
 from theory_check.symbolic._laws import LawSpace, discover_laws
@@ -26,7 +27,7 @@ def predicted_laws(param: str, d: int, k: int) -> int:
 
 
 @dataclass(frozen=True)
-class Derivation:
+class Derivation(NotebookRepr):
     """Everything `theory-check derive` reports for one (param, d, k).
 
     `flow` is None when the equations were not requested. `laws`: the conserved quadratic
@@ -46,6 +47,18 @@ class Derivation:
     def certified(self) -> bool:
         """The count D - dim Lie is exact (proven laws reach the upper bound)."""
         return bool(self.census.certified)
+
+    def __str__(self) -> str:
+        # print(r) must not dump the laws, census and flow (several KB): the counts that matter
+        return (f"Derivation(param={self.param}, d={self.d}, k={self.k}, D={self.census.n_vars}, "
+                f"laws={self.census.n_laws}, certified={self.certified})")
+
+    def _repr_rows(self) -> list[tuple[str, str]]:
+        c = self.census
+        return [("param", self.param), ("d", str(self.d)), ("k", str(self.k)), ("D", str(c.n_vars)),
+                ("conserved quadratic forms", str(self.laws.dim)), ("dim Lie ≥", str(c.lie_dim)),
+                ("independent laws (D - dim Lie)", str(c.n_laws)), ("certified", str(self.certified)),
+                ("seconds", f"{self.seconds:.3g}"), ("seed", str(self.seed))]
 
     def equations(self) -> list[str]:
         """g_j and dθ_i/dt as text in sympy syntax (from the flint polynomials, any size)."""
@@ -141,7 +154,7 @@ def conserved_quadratic_forms(param: str, d: int, k: int, *, seed: int = 0) -> L
 
 
 @dataclass(frozen=True)
-class CensusRow:
+class CensusRow(NotebookRepr):
     """One case of the conservation-law census (C3, figure F9)."""
 
     param: str
@@ -160,6 +173,9 @@ class CensusRow:
         """Certified and equal to the prediction."""
         return self.certified and self.n_laws == self.predicted
 
+    def _repr_rows(self) -> list[tuple[str, str]]:
+        return [*super()._repr_rows(), ("agrees", str(self.agrees))]
+
 
 def census(cases: Iterable[tuple[str, int, int]], *, seed: int = 0) -> list[CensusRow]:
     """Completeness counts for each (param, d, k); each case uses its own seeded generator."""
@@ -175,7 +191,7 @@ def census(cases: Iterable[tuple[str, int, int]], *, seed: int = 0) -> list[Cens
 
 
 @dataclass(frozen=True)
-class ModelDerivation:
+class ModelDerivation(NotebookRepr):
     """`derive_model`'s result: a model's gradient flow, its proven laws and their census.
 
     `laws`: every conserved polynomial of degree 1..`laws.degree` (proven identically);
@@ -209,6 +225,20 @@ class ModelDerivation:
     def agrees(self) -> bool | None:
         """Certified and equal to the prediction (None without a prediction)."""
         return None if self.predicted is None else self.certified and self.n_laws == self.predicted
+
+    def __str__(self) -> str:
+        # print(r) must not dump the model, laws and census (several KB): the counts that matter
+        return (f"ModelDerivation(model={self.model.name}, D={self.census.n_vars}, "
+                f"laws={self.n_laws}, certified={self.certified}, agrees={self.agrees})")
+
+    def _repr_rows(self) -> list[tuple[str, str]]:
+        c = self.census
+        return [("model", self.model.name), ("D", str(c.n_vars)),
+                (f"conserved polynomials (degree ≤ {self.laws.degree})", str(self.laws.dim)),
+                ("dim Lie ≥", str(c.lie_dim)), ("independent laws (D - dim Lie)", str(c.n_laws)),
+                ("certified", str(self.certified)), ("predicted", str(self.predicted)),
+                ("agrees", str(self.agrees)), ("seconds", f"{self.seconds:.3g}"),
+                ("seed", str(self.seed))]
 
     def equations(self) -> list[str]:
         """Outputs φ_j and dθ_i/dt = -2 Σ_j r_j ∂φ_j/∂θ_i as text (r_j = φ_j - y_j)."""
