@@ -1,6 +1,6 @@
 """Truncated moment problems: exact identifiability, worst-case extrapolation, atom extraction.
 
-THEORY.md §2, C6, C7: a balanced student is a nonnegative measure μ_θ = Σ β_i δ_λi whose
+proofs/theory.md §2, C6, C7: a balanced student is a nonnegative measure μ_θ = Σ β_i δ_λi whose
 moments are its Markov parameters; training on length k fixes m_0 … m_{k-1}. Public API:
 
 - `moment_interval(moments, q, support=, eps=, norm=)`: the exact range of m_q (SDP over the

@@ -1,6 +1,6 @@
 """Exact rational moment conditions: PSD ranks, interiority, next-moment intervals, unique measures.
 
-Notation (THEORY.md §2, §4): data m_0 … m_K of a nonnegative measure μ on S; `H_n = [m_{i+j}]`,
+Notation (proofs/theory.md §2, §4): data m_0 … m_K of a nonnegative measure μ on S; `H_n = [m_{i+j}]`,
 and for a polynomial g the localizing matrix `L_g = [∫ g x^{i+j} dμ]`. On S = [a, b]
 (Hausdorff) m is a moment vector iff, for K = 2n, `H_n ⪰ 0` and `L_{(b-x)(x-a)}` (size n) ⪰ 0;
 for K = 2n+1, `L_{x-a} ⪰ 0` and `L_{b-x} ⪰ 0` (size n+1). m is interior iff these are positive
