@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 import argparse
-import json
+import re
+from collections.abc import Callable
 
-from theory_check.cli import UsageError
+from theory_check.cli import UsageError, add_json_option, check_json_target, write_json
+
+# Engine parameter → the option a user typed, for error messages ("atoms must …" → "--atoms must …").
+_OPTIONS = {"moments": "--moments", "q": "--q", "support": "--support", "eps": "--eps",
+            "norm": "--norm", "solver": "--solver", "atoms": "--atoms", "weights": "--weights",
+            "k": "--k", "method": "--method"}
+
+
+def _as_options(run: Callable[[], int]) -> int:
+    """Run a command; a ValueError that names an engine parameter is re-worded with its option."""
+    try:
+        return run()
+    except ValueError as exc:
+        text = str(exc)
+        m = re.match(r"(\w+)(\W.*)", text, re.S)
+        if m and m[1] in _OPTIONS:
+            raise ValueError(_OPTIONS[m[1]] + m[2]) from None
+        raise
+
+
+def _support_words(support: str) -> str:
+    """'unit' → '[-1, 1]', 'real' → 'R', a radius ρ → '[-ρ, ρ]' (as THEORY's S)."""
+    s = support.strip().lower()
+    return {"unit": "[-1, 1]", "real": "R"}.get(s, f"[-{support}, {support}]")
 
 
 def _list(name: str, text: str) -> list[str]:
@@ -27,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pi.add_argument("--eps", type=float, default=0.0, help="tolerance on the training moments")
     pi.add_argument("--norm", default="l2", choices=("l2", "box"))
     pi.add_argument("--solver", default="CLARABEL", help="CLARABEL (default) or SCS")
-    pi.add_argument("--json", action="store_true", help="print JSON")
+    add_json_option(pi, "the interval and its evidence")
     pi.set_defaults(func=cmd_interval)
 
     pd = sub.add_parser("identify", help="do k moments identify a teacher measure?")
@@ -37,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pd.add_argument("--weights", required=True, help="w1,w2,... (> 0)")
     pd.add_argument("--k", type=int, required=True, help="number of training moments (k >= 1)")
     pd.add_argument("--support", default="unit", help="real | unit | RHO (radius, default unit)")
-    pd.add_argument("--json", action="store_true", help="print JSON")
+    add_json_option(pd, "the identification and its evidence")
     pd.set_defaults(func=cmd_identify)
 
 
@@ -55,13 +79,18 @@ def _show(x: object, digits: int = 10) -> str:
 
 
 def cmd_interval(args: argparse.Namespace) -> int:
+    return _as_options(lambda: _interval(args))
+
+
+def _interval(args: argparse.Namespace) -> int:
     from theory_check.moments import moment_interval
+    check_json_target(args.json)
     res = moment_interval([_num(x) for x in _list("--moments", args.moments)], args.q, args.support,
                           args.eps, args.norm, solver=args.solver)
     out = res.to_json()
-    if args.json:
-        print(json.dumps(out, indent=2))
-    else:
+    if args.json is not None:
+        write_json(args.json, out)
+    if args.json != "-":
         print(f"m_{res.q} ∈ [{_show(res.lower)}, {_show(res.upper)}]  width {_show(res.width, 4)}  "
               f"status {res.status}  solver {res.solver}")
         if "reason" in res.evidence:
@@ -70,15 +99,20 @@ def cmd_interval(args: argparse.Namespace) -> int:
 
 
 def cmd_identify(args: argparse.Namespace) -> int:
+    return _as_options(lambda: _identify(args))
+
+
+def _identify(args: argparse.Namespace) -> int:
     from theory_check.moments import identify
+    check_json_target(args.json)
     res = identify(_list("--atoms", args.atoms), _list("--weights", args.weights), args.k, args.support)
     out = res.to_json()
     out.pop("evidence", None)
-    if args.json:
-        print(json.dumps({**out, "evidence": res.to_json()["evidence"]}, indent=2))
-    else:
+    if args.json is not None:
+        write_json(args.json, {**out, "evidence": res.to_json()["evidence"]})
+    if args.json != "-":
         verdict = {True: "identified", False: "NOT identified", None: "UNDECIDED"}[res.identified]
-        print(f"{verdict} by k={args.k} moments on {args.support}: width of m_k interval "
+        print(f"{verdict} by k={args.k} moments on {_support_words(args.support)}: width of m_k interval "
               f"{_show(res.width, 4)}, minimal k = {res.minimal_k} ({res.certificate} certificate, "
               f"status {res.status})")
         if "reason" in res.evidence:
