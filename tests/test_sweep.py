@@ -269,7 +269,7 @@ def test_train_cli_tanh_prints_one_json_object_per_student(capsys) -> None:
         (["--teacher-atoms", "-1.5"], "--teacher-atoms must lie in [-1, 1]"),
         (["--bias", "--model", "linear"], "--n-train and --bias apply to --model tanh only"),
         (["--teacher-atoms", "0.9,x"], "--teacher-atoms must be comma-separated numbers"),
-        (["--param", "diagonal"], "--param applies to the linear model only"),
+        (["--param", "diagonal"], "--param applies to --model linear only"),
         (["--d", "1", "--teacher-atoms", "0.9,0.5"], "--d must be >= the teacher dimension 2"),
     ],
 )
