@@ -420,3 +420,80 @@ def test_the_example_sweep_config_is_valid() -> None:
     tasks = cfg.tasks()
     assert len(tasks) == 12
     assert {t.config["init_scale"] for t in tasks} == {1e-3, 1e-2, 1e-1, 1.0}
+
+
+def _drawn(monkeypatch) -> dict:
+    """Spy on Figure.savefig: what the plot's axes hold when it is saved."""
+    import matplotlib.pyplot as plt
+
+    drawn: dict = {}
+    real_savefig = plt.Figure.savefig
+
+    def spy(fig, fname, **kw):
+        ax = fig.axes[0]
+        drawn["title"] = ax.get_title()
+        drawn["legend"] = [t.get_text() for t in ax.get_legend().get_texts()]
+        drawn["scatter"] = [(c.get_offsets().tolist(), c.get_facecolors().tolist())
+                            for c in ax.collections]
+        return real_savefig(fig, fname, **kw)
+
+    monkeypatch.setattr(plt.Figure, "savefig", spy)
+    return drawn
+
+
+def _one_cell(out: Path, statuses: list[str], d: int = 40) -> Path:
+    """A results file in which only σ (and the seed) vary: one seed per status at each σ."""
+    with out.open("w") as fh:
+        for sigma in (1e-3, 1e-1):
+            for seed, status in enumerate(statuses):
+                rec = {"sweep": "f" * 16, "key": f"{sigma}-{seed}", "seed": seed,
+                       "config": {"teacher": {"atoms": [0.9, -0.5], "weights": [1.0, 1.0]},
+                                  "model": "linear", "param": "full", "d": d, "k": 5,
+                                  "init_scale": sigma, "seed": seed},
+                       "metrics": {"status": status, "extrapolation_error_rel": sigma * (seed + 1)}}
+                fh.write(json.dumps(rec) + "\n")
+    return out
+
+
+def test_plot_title_names_teacher_d_and_k_and_legend_is_not_all_tasks(tmp_path, monkeypatch) -> None:
+    from theory_check.sweep import plot_results
+
+    drawn = _drawn(monkeypatch)
+    plot_results(_one_cell(tmp_path / "r.jsonl", ["converged"] * 3), tmp_path / "f.png")
+    assert "λ̂=0.9/-0.5" in drawn["title"] and "d=40" in drawn["title"] and "k=5" in drawn["title"]
+    assert "linear (full)" in drawn["title"]
+    assert "all tasks" not in " ".join(drawn["legend"]) and "median over seeds" in drawn["legend"]
+    # Every student converged: no hollow-marker entry in the legend, every dot filled.
+    assert not any("max_steps" in t for t in drawn["legend"])
+    assert all(faces and all(fc[3] > 0 for fc in faces) for _, faces in drawn["scatter"])
+
+
+def test_plot_draws_max_steps_students_hollow_and_says_so(tmp_path, monkeypatch) -> None:
+    from theory_check.sweep import plot_results
+
+    drawn = _drawn(monkeypatch)
+    plot_results(_one_cell(tmp_path / "r.jsonl", ["converged", "max_steps", "converged"]),
+                 tmp_path / "f.png")
+    assert "hollow: ended max_steps, not converged (2)" in drawn["legend"]
+    # A hollow marker has no face colour (or a transparent one).
+    def is_hollow(faces: list) -> bool:
+        return not faces or all(fc[3] == 0 for fc in faces)
+
+    hollow = [pt for pts, faces in drawn["scatter"] if is_hollow(faces) for pt in pts]
+    filled = [pt for pts, faces in drawn["scatter"] if not is_hollow(faces) for pt in pts]
+    # The seed-1 students (E = 2σ) are the hollow ones, at both σ; seeds 0 and 2 are filled.
+    assert sorted(hollow) == [[1e-3, 2e-3], [1e-1, 2e-1]]
+    assert sorted(filled) == [[1e-3, 1e-3], [1e-3, 3e-3], [1e-1, 1e-1], [1e-1, pytest.approx(3e-1)]]
+
+
+def test_plot_title_leaves_out_what_varies(tmp_path, monkeypatch) -> None:
+    from theory_check.sweep import plot_results
+
+    a = _one_cell(tmp_path / "a.jsonl", ["converged"], d=20)
+    b = _one_cell(tmp_path / "b.jsonl", ["converged"], d=40)
+    both = tmp_path / "r.jsonl"
+    both.write_text(a.read_text() + b.read_text().replace('"key": "', '"key": "b'))
+    drawn = _drawn(monkeypatch)
+    plot_results(both, tmp_path / "f.png")
+    assert "d=" not in drawn["title"] and "k=5" in drawn["title"]
+    assert {"d=20", "d=40"} <= set(drawn["legend"])

@@ -609,32 +609,48 @@ def plot_results(path_or_records: str | Path | Sequence[Mapping[str, Any]], out:
                  metric: str = "extrapolation_error_rel") -> Path:
     """Plot `metric` (default E_q/|ŵ_0|) against the init scale σ, one line per cell of the other
     varying keys: every seed as a dot, the median as a line (log-log). Saves to `out` (PNG/PDF
-    by its suffix) and returns the path. Diverged students (no value) are counted in the legend."""
+    by its suffix) and returns the path. Students that ended `max_steps` (not converged) are
+    hollow dots; diverged students (no value) are counted in the legend. The title names what
+    is fixed across the file (teacher, model, d, k); the legend what varies."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     recs = (read_results(path_or_records) if isinstance(path_or_records, str | Path)
             else list(path_or_records))
-    keys = [k for k in _cell_keys(recs) if k != "init_scale"]
+    varying = _cell_keys(recs)
+    keys = [k for k in varying if k != "init_scale"]
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for r in recs:
-        label = ", ".join(f"{k}={_label(r['config'].get(k))}" for k in keys) or "all tasks"
+        label = ", ".join(f"{k}={_label(r['config'].get(k))}" for k in keys) or "median over seeds"
         groups.setdefault(label, []).append(r)
     fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
+    n_unconverged = 0
     for i, (label, members) in enumerate(groups.items()):
         colour = f"C{i % 10}"
         by_sigma: dict[float, list[float]] = {}
+        hollow: dict[float, list[float]] = {}
         missing = 0
         for r in members:
             v = _finite(r["metrics"].get(metric))
             if v is None or v <= 0:
                 missing += 1
                 continue
-            by_sigma.setdefault(float(r["config"]["init_scale"]), []).append(v)
+            sigma = float(r["config"]["init_scale"])
+            by_sigma.setdefault(sigma, []).append(v)
+            if r["metrics"].get("status") == "max_steps":
+                hollow.setdefault(sigma, []).append(v)
         for sigma, vs in by_sigma.items():
-            ax.scatter([sigma] * len(vs), vs, s=12, alpha=0.5, color=colour, linewidths=0)
+            full = list(vs)
+            for v in hollow.get(sigma, []):
+                full.remove(v)
+            ax.scatter([sigma] * len(full), full, s=12, alpha=0.5, color=colour, linewidths=0)
+            if sigma in hollow:
+                n_unconverged += len(hollow[sigma])
+                ax.scatter([sigma] * len(hollow[sigma]), hollow[sigma], s=22, facecolors="none",
+                           edgecolors=colour, linewidths=0.9)
         sig = sorted(by_sigma)
         med = [_median(by_sigma[s_]) for s_ in sig]
         extra = f" ({missing} without a value)" if missing else ""
@@ -646,14 +662,36 @@ def plot_results(path_or_records: str | Path | Sequence[Mapping[str, Any]], out:
              "extrapolation_error": r"extrapolation error $E_q$",
              "effective_dim": "effective state dimension", "train_loss": r"training loss $L_k$"}
     ax.set_ylabel(names.get(metric, metric))
-    ax.set_title("sweep: median over seeds (line), each seed (dots)")
+    ax.set_title(_plot_title(recs, varying), fontsize="medium")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="small")
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], ls="none", marker="o", ms=4, color="0.4", alpha=0.6,
+                          label="one seed (filled: converged)"))
+    if n_unconverged:
+        handles.append(Line2D([], [], ls="none", marker="o", ms=5, markerfacecolor="none",
+                              markeredgecolor="0.3",
+                              label=f"hollow: ended max_steps, not converged ({n_unconverged})"))
+    ax.legend(handles=handles, fontsize="small")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=150)
     plt.close(fig)
     return out
+
+
+def _plot_title(recs: Sequence[Mapping[str, Any]], varying: Sequence[str]) -> str:
+    """"teacher λ̂=0.9/-0.5, linear (full), d=40, k=5: median over seeds (line), each seed
+    (dots)": the keys that are the same in every record (the varying ones are in the legend)."""
+    c = recs[0]["config"]
+    parts = []
+    if "teacher" not in varying:
+        parts.append(f"teacher {_label(c.get('teacher'))}")
+    if "model" not in varying:
+        model = str(c.get("model", "linear"))
+        parts.append(f"{model} ({c['param']})" if "param" in c and "param" not in varying
+                     else model)
+    parts += [f"{k}={_label(c.get(k))}" for k in ("d", "k") if k in c and k not in varying]
+    return (", ".join(parts) + "\n" if parts else "") + "median over seeds (line), each seed (dots)"
 
 
 def _label(v: Any) -> str:
