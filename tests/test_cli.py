@@ -176,7 +176,7 @@ def test_verify_json_dash_prints_only_json(capsys) -> None:
          "sweep summarize: unknown option --jsn (did you mean --json?)"),
         (["list", "C5"], "list: unexpected argument C5"),
         (["train", "--teacher-atoms", "0.5", "--model", "relu"],
-         "--model must be one of linear, tanh; got 'relu'"),
+         "--model must be one of linear, tanh, complex-diagonal, mimo; got 'relu'"),
         (["integrate", "--method", "rk4"], "--method must be one of taylor, odefun, dop853, gd; got 'rk4'"),
         (["train", "--teacher-atoms", "0.5", "--d"], "--d needs a value"),
         (["lsit"], "unknown command 'lsit' (did you mean list?); commands: list, verify"),

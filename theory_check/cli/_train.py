@@ -186,46 +186,20 @@ def _check_combination(args: argparse.Namespace) -> None:
 
 def _teacher_targets(args: argparse.Namespace, q: int) -> tuple[Any, int]:
     """(teacher, d̂): a `LinearRNN` (balanced or oscillating) or, for mimo, Markov parameters
-    Ŵ_j (q, m, m); d̂ is the teacher's state dimension."""
-    import numpy as np
-
-    from theory_check.model import LinearRNN, balanced_teacher
+    Ŵ_j (q, m, m); d̂ is the teacher's state dimension. Built as `sweep` builds its tasks'."""
+    from theory_check.sweep import teacher_impulse, teacher_rnn
 
     if args.teacher == "oscillating":
-        c, s = np.cos(args.omega), np.sin(args.omega)
-        # A = ρ·rotation(ω), B = C = e_1: C A^j B = ρ^j cos(jω).
-        return LinearRNN(args.rho * np.array([[c, -s], [s, c]]), np.array([1.0, 0.0]),
-                         np.array([1.0, 0.0])), 2
+        return teacher_rnn({"kind": "oscillating", "rho": args.rho, "omega": args.omega}), 2
     if args.model == "mimo":
         atoms, _ = parse_teacher(args.teacher_atoms, None)
         vecs = _fraction_vectors(args.teacher_b, len(atoms))
         if args.m is not None and args.m != len(vecs[0]):
             raise UsageError(f"--m must equal the length of each --teacher-b vector "
                              f"({len(vecs[0])}); got {args.m}")
-        lam, Bt = np.array(atoms), np.array(vecs)  # rows b_iᵀ
-        return np.array([Bt.T @ np.diag(lam**j) @ Bt for j in range(q)]), len(atoms)
+        return teacher_impulse({"kind": "mimo", "atoms": atoms, "vectors": vecs}, q), len(atoms)
     atoms, weights = parse_teacher(args.teacher_atoms, args.teacher_weights)
-    return balanced_teacher(atoms, weights), len(atoms)
-
-
-def _engine_json(s: Any, horizon: int) -> dict[str, Any]:
-    """The JSON object of a complex-diagonal or MIMO student (the keys it has of `train`'s)."""
-    import math
-
-    def num(x: float) -> float | str:
-        return float(x) if math.isfinite(x) else str(float(x))
-
-    row: dict[str, Any] = {"seed": int(s.seed), "status": str(s.status),
-                           "train_loss": num(s.train_loss),
-                           "extrapolation_error": num(s.extrapolation_error),
-                           "extrapolation_error_rel": num(s.extrapolation_error_rel),
-                           "horizon": horizon, "effective_dim": int(s.effective_dim)}
-    if hasattr(s, "B_minus_Ct_rel"):
-        row["B_minus_Ct_rel"] = num(s.B_minus_Ct_rel)
-    if hasattr(s, "modes"):
-        row["modes"] = [[num(z.real), num(z.imag)] for z in s.modes]
-    row["steps"] = int(s.steps)
-    return row
+    return teacher_rnn({"atoms": atoms, "weights": weights or [1.0] * len(atoms)}), len(atoms)
 
 
 def train_students(args: argparse.Namespace, progress=None) -> list[dict[str, Any]]:
@@ -255,7 +229,9 @@ def train_students(args: argparse.Namespace, progress=None) -> list[dict[str, An
             from theory_check.train.complex_diag import train_complex_diagonal
 
             students = train_complex_diagonal(teacher.impulse_response(q), **kw).students
-        return [_engine_json(s, q) for s in students]
+        from theory_check.sweep import student_json
+
+        return [student_json(s, q) for s in students]
     common: dict[str, Any] = {"d": d, "k": args.k, "init_scale": args.init_scale,
                               "seeds": seeds, "horizon": args.horizon,
                               "loss_tol": args.loss_tol}
