@@ -176,7 +176,7 @@ def test_verify_json_dash_prints_only_json(capsys) -> None:
          "sweep summarize: unknown option --jsn (did you mean --json?)"),
         (["list", "C5"], "list: unexpected argument C5"),
         (["train", "--teacher-atoms", "0.5", "--model", "relu"],
-         "--model must be one of linear, tanh; got 'relu'"),
+         "--model must be one of linear, tanh, complex-diagonal, mimo; got 'relu'"),
         (["integrate", "--method", "rk4"], "--method must be one of taylor, odefun, dop853, gd; got 'rk4'"),
         (["train", "--teacher-atoms", "0.5", "--d"], "--d needs a value"),
         (["lsit"], "unknown command 'lsit' (did you mean list?); commands: list, verify"),
@@ -560,3 +560,111 @@ def test_table_numbers_have_significant_digits_and_no_numpy_reprs() -> None:
     assert fmt(mpmath.mpf("1.23456")) == "1.23" and fmt(float("nan")) == "nan"
     assert fmt(np.bool_(True)) == "true" and fmt(None) == "–" and fmt(1 - 2j) == "1-2i"
     assert fmt(list(range(10))) == "[0, 1, 2, 3, 4, 5, … (10 in all)]"
+
+
+# ------------------------------------------------------- train: teacher and student kinds (issue 13)
+
+def test_train_oscillating_teacher_is_a_damped_cosine() -> None:
+    import argparse
+
+    import numpy as np
+
+    from theory_check.cli._train import _teacher_targets
+
+    args = argparse.Namespace(teacher="oscillating", rho=0.9, omega=0.628, model="linear")
+    teacher, d_hat = _teacher_targets(args, 60)
+    j = np.arange(60)
+    assert d_hat == 2
+    np.testing.assert_allclose(teacher.impulse_response(60), 0.9**j * np.cos(0.628 * j),
+                               rtol=0, atol=1e-13)
+
+
+def test_train_oscillating_teacher_full_student_learns_the_complex_pair(capsys) -> None:
+    import cmath
+
+    assert main(["train", "--teacher", "oscillating", "--rho", "0.9", "--omega", "0.628",
+                 "--d", "10", "--steps", "20000", "--loss-tol", "1e-10", "--json", "-"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["status"] == "converged" and row["train_loss"] <= 1e-10
+    assert row["effective_dim"] == 2 and row["extrapolation_error_rel"] < 1e-2
+    # Its atoms are the pair ρe^{±iω}.
+    atoms = [complex(*a) for a in row["learned_atoms"]]
+    assert len(atoms) == 2
+    for z in atoms:
+        assert abs(abs(z) - 0.9) < 1e-2 and abs(abs(cmath.phase(z)) - 0.628) < 1e-2
+
+
+def test_train_complex_diagonal_student_json(capsys) -> None:
+    import math
+
+    assert main(["train", "--teacher", "oscillating", "--rho", "0.9", "--omega", "0.628",
+                 "--model", "complex-diagonal", "--d", "4", "--steps", "300", "--seeds", "2",
+                 "--horizon", "40", "--json", "-"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["seed"] for r in rows] == [0, 1]
+    for r in rows:
+        assert {"seed", "status", "train_loss", "extrapolation_error", "extrapolation_error_rel",
+                "horizon", "effective_dim", "modes", "steps"} == set(r)
+        assert r["horizon"] == 40 and r["status"] in ("converged", "max_steps", "diverged")
+        assert 1 <= len(r["modes"]) <= 4 and all(len(z) == 2 for z in r["modes"])
+        # The loss went down from its start Σ_{j<k} ŵ_j² (the student starts at g ≈ 0).
+        j = range(5)
+        assert r["train_loss"] < sum((0.9**i * math.cos(0.628 * i)) ** 2 for i in j)
+
+
+def test_train_mimo_student_fits_and_extrapolates(capsys) -> None:
+    assert main(["train", "--model", "mimo", "--m", "2", "--teacher-atoms", "0.9,-0.5",
+                 "--teacher-b", "1,0;1/2,1", "--k", "3", "--seeds", "2", "--json", "-"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    for r in rows:
+        assert r["status"] == "converged" and r["train_loss"] <= 1e-12
+        assert r["effective_dim"] == 2 and r["extrapolation_error_rel"] < 1e-3
+        assert r["horizon"] == 100 and "B_minus_Ct_rel" in r
+    # The table names the model and the teacher.
+    assert main(["train", "--model", "mimo", "--teacher-atoms", "0.9,-0.5", "--teacher-b",
+                 "1,0;1/2,1", "--k", "3", "--steps", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "mimo" in out and "b=1,0;1/2,1" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--teacher", "sine"], "--teacher must be one of balanced, oscillating; got 'sine'"),
+        (["--model", "rnn"], "--model must be one of linear, tanh, complex-diagonal, mimo"),
+        (["--teacher", "oscillating", "--rho", "0.9"], "--teacher oscillating needs --rho"),
+        (["--teacher", "oscillating", "--rho", "1.5", "--omega", "1"],
+         "--rho must be a finite number in (0, 1]; got 1.5"),
+        (["--teacher", "oscillating", "--rho", "0.5", "--omega", "4"], "--omega must be"),
+        (["--teacher", "oscillating", "--rho", "0.5", "--omega", "1", "--teacher-atoms", "0.5"],
+         "--teacher-atoms applies to --teacher balanced only"),
+        (["--teacher-atoms", "0.5", "--omega", "1"], "--omega applies to --teacher oscillating only"),
+        ([], "--teacher-atoms is required for --teacher balanced"),
+        (["--teacher-atoms", "0.5", "--model", "mimo"], "--model mimo needs --teacher-b"),
+        (["--teacher-atoms", "0.5,0.2", "--model", "mimo", "--teacher-b", "1,0"],
+         "--teacher-b must have one vector per atom (2); got 1"),
+        (["--teacher-atoms", "0.5,0.2", "--model", "mimo", "--teacher-b", "1,0;1"],
+         "--teacher-b vectors must all have the same length"),
+        (["--teacher-atoms", "0.5,0.2", "--model", "mimo", "--teacher-b", "1,0;x,1"],
+         "--teacher-b must be vectors of numbers or fractions"),
+        (["--teacher-atoms", "0.5,0.2", "--model", "mimo", "--teacher-b", "1,0;1,1", "--m", "3"],
+         "--m must equal the length of each --teacher-b vector (2); got 3"),
+        (["--teacher-atoms", "0.5", "--model", "mimo", "--teacher-b", "1", "--teacher-weights", "2"],
+         "--teacher-weights applies to scalar teachers"),
+        (["--teacher", "oscillating", "--rho", "0.5", "--omega", "1", "--model", "mimo"],
+         "--teacher must be balanced for --model mimo"),
+        (["--teacher-atoms", "0.5", "--m", "2"], "--teacher-b and --m apply to --model mimo only"),
+        (["--teacher-atoms", "0.5", "--model", "complex-diagonal", "--param", "diagonal"],
+         "--param applies to --model linear only; got --model complex-diagonal"),
+        (["--teacher-atoms", "0.5", "--model", "mimo", "--teacher-b", "1", "--n-train", "3"],
+         "--n-train and --bias apply to --model tanh only; got --model mimo"),
+        (["--teacher", "oscillating", "--rho", "0.5", "--omega", "1", "--model",
+          "complex-diagonal", "--d", "1"], "--d must be >= the teacher dimension 2"),
+        (["--teacher-atoms", "0.5", "--model", "complex-diagonal", "--k", "9", "--horizon", "4"],
+         "--horizon must be >= --k (9); got 4"),
+    ],
+)
+def test_train_bad_kind_combinations_are_one_line_exit_2(argv, message, capsys) -> None:
+    assert main(["train", "--steps", "1", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1

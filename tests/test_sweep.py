@@ -269,7 +269,7 @@ def test_train_cli_tanh_prints_one_json_object_per_student(capsys) -> None:
         (["--teacher-atoms", "-1.5"], "--teacher-atoms must lie in [-1, 1]"),
         (["--bias", "--model", "linear"], "--n-train and --bias apply to --model tanh only"),
         (["--teacher-atoms", "0.9,x"], "--teacher-atoms must be comma-separated numbers"),
-        (["--param", "diagonal"], "--param applies to the linear model only"),
+        (["--param", "diagonal"], "--param applies to --model linear only"),
         (["--d", "1", "--teacher-atoms", "0.9,0.5"], "--d must be >= the teacher dimension 2"),
     ],
 )
@@ -420,3 +420,189 @@ def test_the_example_sweep_config_is_valid() -> None:
     tasks = cfg.tasks()
     assert len(tasks) == 12
     assert {t.config["init_scale"] for t in tasks} == {1e-3, 1e-2, 1e-1, 1.0}
+
+
+def _drawn(monkeypatch) -> dict:
+    """Spy on Figure.savefig: what the plot's axes hold when it is saved."""
+    import matplotlib.pyplot as plt
+
+    drawn: dict = {}
+    real_savefig = plt.Figure.savefig
+
+    def spy(fig, fname, **kw):
+        ax = fig.axes[0]
+        drawn["title"] = ax.get_title()
+        drawn["legend"] = [t.get_text() for t in ax.get_legend().get_texts()]
+        drawn["scatter"] = [(c.get_offsets().tolist(), c.get_facecolors().tolist())
+                            for c in ax.collections]
+        return real_savefig(fig, fname, **kw)
+
+    monkeypatch.setattr(plt.Figure, "savefig", spy)
+    return drawn
+
+
+def _one_cell(out: Path, statuses: list[str], d: int = 40) -> Path:
+    """A results file in which only σ (and the seed) vary: one seed per status at each σ."""
+    with out.open("w") as fh:
+        for sigma in (1e-3, 1e-1):
+            for seed, status in enumerate(statuses):
+                rec = {"sweep": "f" * 16, "key": f"{sigma}-{seed}", "seed": seed,
+                       "config": {"teacher": {"atoms": [0.9, -0.5], "weights": [1.0, 1.0]},
+                                  "model": "linear", "param": "full", "d": d, "k": 5,
+                                  "init_scale": sigma, "seed": seed},
+                       "metrics": {"status": status, "extrapolation_error_rel": sigma * (seed + 1)}}
+                fh.write(json.dumps(rec) + "\n")
+    return out
+
+
+def test_plot_title_names_teacher_d_and_k_and_legend_is_not_all_tasks(tmp_path, monkeypatch) -> None:
+    from theory_check.sweep import plot_results
+
+    drawn = _drawn(monkeypatch)
+    plot_results(_one_cell(tmp_path / "r.jsonl", ["converged"] * 3), tmp_path / "f.png")
+    assert "λ̂=0.9/-0.5" in drawn["title"] and "d=40" in drawn["title"] and "k=5" in drawn["title"]
+    assert "linear (full)" in drawn["title"]
+    assert "all tasks" not in " ".join(drawn["legend"]) and "median over seeds" in drawn["legend"]
+    # Every student converged: no hollow-marker entry in the legend, every dot filled.
+    assert not any("max_steps" in t for t in drawn["legend"])
+    assert all(faces and all(fc[3] > 0 for fc in faces) for _, faces in drawn["scatter"])
+
+
+def test_plot_draws_max_steps_students_hollow_and_says_so(tmp_path, monkeypatch) -> None:
+    from theory_check.sweep import plot_results
+
+    drawn = _drawn(monkeypatch)
+    plot_results(_one_cell(tmp_path / "r.jsonl", ["converged", "max_steps", "converged"]),
+                 tmp_path / "f.png")
+    assert "hollow: ended max_steps, not converged (2)" in drawn["legend"]
+    # A hollow marker has no face colour (or a transparent one).
+    def is_hollow(faces: list) -> bool:
+        return not faces or all(fc[3] == 0 for fc in faces)
+
+    hollow = [pt for pts, faces in drawn["scatter"] if is_hollow(faces) for pt in pts]
+    filled = [pt for pts, faces in drawn["scatter"] if not is_hollow(faces) for pt in pts]
+    # The seed-1 students (E = 2σ) are the hollow ones, at both σ; seeds 0 and 2 are filled.
+    assert sorted(hollow) == [[1e-3, 2e-3], [1e-1, 2e-1]]
+    assert sorted(filled) == [[1e-3, 1e-3], [1e-3, 3e-3], [1e-1, 1e-1], [1e-1, pytest.approx(3e-1)]]
+
+
+def test_plot_title_leaves_out_what_varies(tmp_path, monkeypatch) -> None:
+    from theory_check.sweep import plot_results
+
+    a = _one_cell(tmp_path / "a.jsonl", ["converged"], d=20)
+    b = _one_cell(tmp_path / "b.jsonl", ["converged"], d=40)
+    both = tmp_path / "r.jsonl"
+    both.write_text(a.read_text() + b.read_text().replace('"key": "', '"key": "b'))
+    drawn = _drawn(monkeypatch)
+    plot_results(both, tmp_path / "f.png")
+    assert "d=" not in drawn["title"] and "k=5" in drawn["title"]
+    assert {"d=20", "d=40"} <= set(drawn["legend"])
+
+
+# ------------------------------------------------------- teacher and student kinds (issue 13)
+
+KINDS = """\
+[[teacher]]
+kind = "oscillating"
+rho = 0.9
+omega = 0.628
+[[teacher]]
+atoms = [0.9, -0.5]
+[grid]
+model = ["linear", "complex-diagonal"]
+param = "full"
+d = 6
+k = 5
+init_scale = 1e-3
+seed = 0
+steps = 12000
+horizon = 60
+"""
+
+
+def test_oscillating_teacher_and_complex_diagonal_tasks_run(tmp_path) -> None:
+    import numpy as np
+
+    from theory_check.sweep import run_task, teacher_impulse, teacher_rnn
+
+    cfg = load_config(_write(tmp_path, KINDS))
+    tasks = cfg.tasks()
+    # linear and complex-diagonal (which does not use param), per teacher.
+    assert len(tasks) == 2 * 2
+    assert all("param" not in t.config for t in tasks if t.config["model"] == "complex-diagonal")
+    osc = next(t for t in tasks if t.config["teacher"].get("kind") == "oscillating").config["teacher"]
+    j = np.arange(60)
+    np.testing.assert_allclose(teacher_impulse(osc, 60), 0.9**j * np.cos(0.628 * j), atol=1e-14)
+    np.testing.assert_allclose(teacher_rnn(osc).impulse_response(60), teacher_impulse(osc, 60),
+                               atol=1e-13)
+    out = tmp_path / "r.jsonl"
+    with cf.ThreadPoolExecutor(1) as ex:
+        s = run_sweep(cfg, out, task_fn=run_task, executor=ex)
+    assert (s.completed, s.failed) == (4, ())
+    for r in _lines(out):
+        m = r["metrics"]
+        assert m["horizon"] == 60 and m["status"] in ("converged", "max_steps", "diverged")
+        assert ("modes" in m) == (r["config"]["model"] == "complex-diagonal")
+    full_osc = next(r["metrics"] for r in _lines(out) if r["config"]["teacher"].get("kind")
+                    and r["config"]["model"] == "linear" and r["config"]["param"] == "full")
+    assert full_osc["effective_dim"] == 2 and full_osc["extrapolation_error_rel"] < 1e-2
+
+
+def test_mimo_teacher_tasks_run_and_are_labelled(tmp_path) -> None:
+    from theory_check.sweep import _label, run_task
+
+    text = ('[teacher]\nkind = "mimo"\natoms = [0.9, -0.5]\nvectors = [[1, 0], [0.5, 1]]\n'
+            '[grid]\nmodel = "mimo"\nd = 6\nk = 3\ninit_scale = [1e-4, 1e-3]\nseed = 0\n')
+    cfg = load_config(_write(tmp_path, text))
+    out = tmp_path / "r.jsonl"
+    with cf.ThreadPoolExecutor(1) as ex:
+        s = run_sweep(cfg, out, task_fn=run_task, executor=ex)
+    assert (s.completed, s.failed) == (2, ())
+    for r in _lines(out):
+        m = r["metrics"]
+        assert m["status"] == "converged" and m["effective_dim"] == 2
+        assert m["extrapolation_error_rel"] < 1e-3 and m["horizon"] == 100
+    assert _label(cfg.teachers[0]) == "λ̂=0.9/-0.5, b=1,0;0.5,1"
+
+
+def test_a_balanced_teacher_keeps_its_canonical_form_and_fingerprint(tmp_path) -> None:
+    # No "kind" key is added to balanced teachers: results files of earlier sweeps still resume.
+    cfg = load_config(_write(tmp_path, TOML))
+    assert cfg.canonical()["teachers"] == [{"atoms": [0.9, -0.5], "weights": [1.0, 1.0]}]
+    same = load_config(_write(tmp_path, TOML.replace("[teacher]", '[teacher]\nkind = "balanced"'),
+                              "b.toml"))
+    assert same.fingerprint == cfg.fingerprint
+
+
+@pytest.mark.parametrize(
+    ("teacher", "grid", "message"),
+    [
+        ('kind = "sine"', "", "teacher key 'kind' (line 2) must be one of balanced, oscillating, "
+         "mimo; got 'sine'"),
+        ('kind = "oscillating"\nrho = 0.9', "", "teacher key 'omega' must be a number in (0, π]"),
+        ('kind = "oscillating"\nrho = 1.5\nomega = 1', "", "teacher key 'rho' (line 3) must be a "
+         "number in (0, 1] for kind 'oscillating'; got 1.5"),
+        ('kind = "oscillating"\nrho = 0.5\nomega = 1\natoms = [0.5]', "",
+         "unknown teacher key 'atoms' (line 5) for kind 'oscillating'; allowed: kind, rho, omega"),
+        ('kind = "mimo"\natoms = [0.9, 0.5]\nvectors = [[1, 0]]', 'model = "mimo"',
+         "teacher key 'vectors' (line 4) must be one non-empty list b_i of numbers per atom (2)"),
+        ('kind = "mimo"\natoms = [0.9, 0.5]\nvectors = [[1, 0], [1]]', 'model = "mimo"',
+         "teacher key 'vectors' (line 4) must all have the same length m"),
+        ('kind = "mimo"\natoms = [0.9]\nvectors = [[1, 0]]', "",
+         "grid key 'model': model 'linear' cannot train a mimo teacher; allowed for it: mimo"),
+        ("atoms = [0.9]", 'model = ["linear", "mimo"]',
+         "model 'mimo' cannot train a balanced teacher; allowed for it: linear, tanh, "
+         "complex-diagonal"),
+        ("atoms = [0.9]", 'model = "rnn"', "model must be one of 'linear', 'tanh', "
+         "'complex-diagonal', 'mimo'; got 'rnn'"),
+    ],
+)
+def test_bad_teacher_kinds_and_model_combinations_name_the_key(tmp_path, capsys, teacher, grid,
+                                                               message) -> None:
+    path = _write(tmp_path, f"[teacher]\n{teacher}\n[grid]\n{grid}\nd = 4\n")
+    with pytest.raises(ValueError) as exc:
+        load_config(path)
+    assert message in str(exc.value)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "r.jsonl")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1

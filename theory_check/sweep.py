@@ -13,6 +13,12 @@ axis, the tasks are the Cartesian product. From TOML (`load_config`)::
     seed = [0, 1, 2]
     # param = ["full"], model = ["linear"], lr = [0.01], steps = [20000]
 
+Teachers: `kind = "balanced"` (the default; atoms, weights), `kind = "oscillating"` (rho in
+(0, 1], omega in (0, π]: ŵ_j = ρ^j cos(jω), claim C12) or `kind = "mimo"` (atoms and
+`vectors = [[1, 0], [0.5, 1]]`, one b_i ∈ R^m per atom: Ŵ_j = Σ_i λ̂_i^j b_i b_iᵀ, claim C13).
+Models: linear, tanh (balanced or oscillating teachers), complex-diagonal (balanced or
+oscillating), mimo (mimo teachers only, and a mimo teacher only with it).
+
 Results are appended to a JSON-lines file as each task finishes, one object per task:
 `{"sweep", "key", "config", "seed", "metrics", "seconds", "versions"}`; `sweep` is the
 fingerprint of the whole sweep config, `key` the fingerprint of the task's config. Re-running
@@ -42,6 +48,7 @@ from typing import Any
 from theory_check._validate import check_choice, check_int, check_real
 
 __all__ = [
+    "ENGINE_DEFAULTS",
     "GRID_KEYS",
     "CellSummary",
     "SweepConfig",
@@ -56,7 +63,10 @@ __all__ = [
     "read_results",
     "run_sweep",
     "run_task",
+    "student_json",
     "summarize_results",
+    "teacher_impulse",
+    "teacher_rnn",
 ]
 
 # Keys a grid may hold, with their defaults (None: the trainer's own default).
@@ -67,7 +77,15 @@ GRID_KEYS: dict[str, Any] = {
     "n_train": 1000, "input_std": 0.3, "clip": 5.0, "bias": False,
 }
 _TANH_ONLY = ("n_train", "input_std", "clip", "bias")
-_MODELS = ("linear", "tanh")
+_MODELS = ("linear", "tanh", "complex-diagonal", "mimo")
+_TEACHER_KINDS = ("balanced", "oscillating", "mimo")
+#: Models each teacher kind can train (the first word of each error lists them).
+_MODELS_FOR: dict[str, tuple[str, ...]] = {"balanced": ("linear", "tanh", "complex-diagonal"),
+                                           "oscillating": ("linear", "tanh", "complex-diagonal"),
+                                           "mimo": ("mimo",)}
+#: The step size and budget of the trainers that have no default of their own (claims C12, C13).
+ENGINE_DEFAULTS: dict[str, dict[str, Any]] = {"complex-diagonal": {"lr": 0.06, "steps": 30000},
+                                              "mimo": {"lr": 0.02, "steps": 8000}}
 _PARAMS = ("full", "diagonal", "balanced")
 _SCHEMA_VERSION = 1
 
@@ -105,7 +123,8 @@ class SweepConfig:
             for values in itertools.product(*(self.grid[n] for n in names)):
                 config = {"teacher": dict(teacher), **dict(zip(names, values, strict=True))}
                 # Keys a model does not use must not split its tasks.
-                unused = _TANH_ONLY if config["model"] != "tanh" else ("param",)
+                unused = (*_TANH_ONLY, "param") if config["model"] not in ("linear", "tanh") \
+                    else _TANH_ONLY if config["model"] != "tanh" else ("param",)
                 for key in unused:
                     config.pop(key, None)
                 out.append(Task(_digest(config), config))
@@ -183,16 +202,31 @@ def parse_config(raw: Mapping[str, Any], *, text: str = "", source: str = "sweep
             raise ValueError(f"{source}: grid key {key!r}{_line_of(text, key)} repeats a value")
     for key, default in GRID_KEYS.items():
         grid.setdefault(key, (default,))
+    for t in teachers:
+        kind = t.get("kind", "balanced")
+        bad = [m for m in grid["model"] if m not in _MODELS_FOR[kind]]
+        if bad:
+            raise ValueError(f"{source}: grid key 'model'{_line_of(text, 'model')}: model {bad[0]!r} "
+                             f"cannot train a {kind} teacher; allowed for it: "
+                             f"{', '.join(_MODELS_FOR[kind])}")
     return SweepConfig(teachers, grid)
 
 
 def _teacher(t: Any, text: str, source: str) -> dict[str, Any]:
     if not isinstance(t, Mapping):
         raise ValueError(f"{source}: each teacher must be a table with atoms and weights")
-    unknown = sorted(set(t) - {"atoms", "weights"})
+    kind = t.get("kind", "balanced")
+    if kind not in _TEACHER_KINDS:
+        raise ValueError(f"{source}: teacher key 'kind'{_line_of(text, 'kind')} must be one of "
+                         f"{', '.join(_TEACHER_KINDS)}; got {kind!r}")
+    allowed = {"balanced": ("atoms", "weights"), "oscillating": ("rho", "omega"),
+               "mimo": ("atoms", "vectors")}[kind]
+    unknown = sorted(set(t) - {"kind", *allowed})
     if unknown:
-        raise ValueError(f"{source}: unknown teacher key {unknown[0]!r}{_line_of(text, unknown[0])}; "
-                         "allowed: atoms, weights")
+        raise ValueError(f"{source}: unknown teacher key {unknown[0]!r}{_line_of(text, unknown[0])} "
+                         f"for kind {kind!r}; allowed: kind, {', '.join(allowed)}")
+    if kind == "oscillating":
+        return _oscillating(t, text, source)
     atoms = t.get("atoms")
     if not isinstance(atoms, list) or not atoms:
         raise ValueError(f"{source}: teacher key 'atoms'{_line_of(text, 'atoms')} must be a "
@@ -203,6 +237,8 @@ def _teacher(t: Any, text: str, source: str) -> dict[str, Any]:
         # Outside [-1, 1] ŵ_j grows geometrically and no claim of proofs/theory.md applies.
         raise ValueError(f"{source}: teacher key 'atoms'{_line_of(text, 'atoms')} must lie in "
                          f"[-1, 1] (the support of the theory); got {outside[0]}")
+    if kind == "mimo":
+        return _mimo(atoms, t.get("vectors"), text, source)
     try:
         from theory_check.model import balanced_teacher
 
@@ -210,7 +246,92 @@ def _teacher(t: Any, text: str, source: str) -> dict[str, Any]:
     except (ValueError, TypeError) as exc:
         key = "weights" if "weight" in str(exc) else "atoms"
         raise ValueError(f"{source}: teacher key {key!r}{_line_of(text, key)}: {exc}") from None
+    # No "kind" key for a balanced teacher: the fingerprints of existing sweeps stay the same.
     return {"atoms": [float(a) for a in atoms], "weights": [float(w) for w in weights]}
+
+
+def _oscillating(t: Mapping[str, Any], text: str, source: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": "oscillating"}
+    for key, hi, hi_text in (("rho", 1.0, "1"), ("omega", 3.141592653589793, "π")):
+        v = t.get(key)
+        ok = isinstance(v, int | float) and not isinstance(v, bool) and 0.0 < v <= hi
+        if not ok:
+            raise ValueError(f"{source}: teacher key {key!r}{_line_of(text, key)} must be a "
+                             f"number in (0, {hi_text}] for kind 'oscillating'; got {v!r}")
+        out[key] = float(v)
+    return out
+
+
+def _mimo(atoms: list[Any], vectors: Any, text: str, source: str) -> dict[str, Any]:
+    where = _line_of(text, "vectors")
+    if (not isinstance(vectors, list) or len(vectors) != len(atoms)
+            or not all(isinstance(v, list) and v for v in vectors)):
+        raise ValueError(f"{source}: teacher key 'vectors'{where} must be one non-empty list "
+                         f"b_i of numbers per atom ({len(atoms)}) for kind 'mimo'")
+    if len({len(v) for v in vectors}) != 1:
+        raise ValueError(f"{source}: teacher key 'vectors'{where} must all have the same length m")
+    flat = [x for v in vectors for x in v]
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) and abs(x) < float("inf")
+               for x in flat) or any(not any(v) for v in vectors):
+        raise ValueError(f"{source}: teacher key 'vectors'{where} must be finite numbers, no "
+                         "vector all zero")
+    if not all(isinstance(a, int | float) for a in atoms) or len(set(atoms)) != len(atoms):
+        raise ValueError(f"{source}: teacher key 'atoms'{_line_of(text, 'atoms')} must be "
+                         "distinct numbers")
+    return {"kind": "mimo", "atoms": [float(a) for a in atoms],
+            "vectors": [[float(x) for x in v] for v in vectors]}
+
+
+def teacher_impulse(teacher: Mapping[str, Any], q: int) -> Any:
+    """The teacher's Markov parameters ŵ_0 … ŵ_{q-1} (numpy, shape (q,)), or for a mimo teacher
+    Ŵ_j = Σ_i λ̂_i^j b_i b_iᵀ (shape (q, m, m))."""
+    import numpy as np
+
+    kind = teacher.get("kind", "balanced")
+    j = np.arange(q)
+    if kind == "oscillating":
+        return teacher["rho"] ** j * np.cos(j * teacher["omega"])
+    lam = np.asarray(teacher["atoms"], dtype=float)
+    if kind == "mimo":
+        Bt = np.asarray(teacher["vectors"], dtype=float)  # rows b_iᵀ
+        return np.array([Bt.T @ np.diag(lam**i) @ Bt for i in range(q)])
+    return (lam[None, :] ** j[:, None]) @ np.asarray(teacher["weights"], dtype=float)
+
+
+def teacher_rnn(teacher: Mapping[str, Any]) -> Any:
+    """A `LinearRNN` for a balanced or oscillating teacher (oscillating: A = ρ·rotation(ω),
+    B = C = e_1, so C A^j B = ρ^j cos(jω))."""
+    import numpy as np
+
+    from theory_check.model import LinearRNN, balanced_teacher
+
+    if teacher.get("kind", "balanced") == "oscillating":
+        c, s = np.cos(teacher["omega"]), np.sin(teacher["omega"])
+        return LinearRNN(teacher["rho"] * np.array([[c, -s], [s, c]]), np.array([1.0, 0.0]),
+                         np.array([1.0, 0.0]))
+    return balanced_teacher(teacher["atoms"], teacher["weights"])
+
+
+def student_json(s: Any, horizon: int) -> dict[str, Any]:
+    """The JSON object of a complex-diagonal or MIMO student (`train.complex_diag`,
+    `train.mimo`): the keys of `train`'s objects it has, plus `modes` ([re, im] pairs) for a
+    complex-diagonal student; non-finite numbers as strings."""
+    import math
+
+    def num(x: float) -> float | str:
+        return float(x) if math.isfinite(x) else str(float(x))
+
+    row: dict[str, Any] = {"seed": int(s.seed), "status": str(s.status),
+                           "train_loss": num(s.train_loss),
+                           "extrapolation_error": num(s.extrapolation_error),
+                           "extrapolation_error_rel": num(s.extrapolation_error_rel),
+                           "horizon": int(horizon), "effective_dim": int(s.effective_dim)}
+    if hasattr(s, "B_minus_Ct_rel"):
+        row["B_minus_Ct_rel"] = num(s.B_minus_Ct_rel)
+    if hasattr(s, "modes"):
+        row["modes"] = [[num(z.real), num(z.imag)] for z in s.modes]
+    row["steps"] = int(s.steps)
+    return row
 
 
 def _value(key: str, v: Any) -> Any:
@@ -240,15 +361,32 @@ def _value(key: str, v: Any) -> Any:
 
 def run_task(config: Mapping[str, Any]) -> dict[str, Any]:
     """Train one student as `config` says; returns its metrics (the `train` command's JSON object)."""
-    from theory_check.model import balanced_teacher
+    model = config["model"]
+    if model in ENGINE_DEFAULTS:
+        q = config.get("horizon") or max(10 * config["k"], 100)
+        kw = {"d": config["d"], "k": config["k"], "init_scale": config["init_scale"],
+              "seeds": [config["seed"]],
+              **{n: config[n] if config.get(n) is not None else v
+                 for n, v in ENGINE_DEFAULTS[model].items()}}
+        if config.get("loss_tol") is not None:
+            kw["loss_tol"] = config["loss_tol"]
+        targets = teacher_impulse(config["teacher"], q)
+        if model == "mimo":
+            from theory_check.train.mimo import train_mimo
 
-    teacher = balanced_teacher(config["teacher"]["atoms"], config["teacher"]["weights"])
+            student = train_mimo(targets, **kw).students[0]
+        else:
+            from theory_check.train.complex_diag import train_complex_diagonal
+
+            student = train_complex_diagonal(targets, **kw).students[0]
+        return student_json(student, q)
+    teacher = teacher_rnn(config["teacher"])
     common = {"d": config["d"], "k": config["k"], "init_scale": config["init_scale"],
               "seeds": [config["seed"]], "horizon": config.get("horizon")}
     extra = {n: config[n] for n in ("lr", "steps") if config.get(n) is not None}
     if config.get("loss_tol") is not None:
         extra["loss_tol"] = config["loss_tol"]
-    if config["model"] == "tanh":
+    if model == "tanh":
         from theory_check.train.tanh import train_tanh
 
         result = train_tanh(teacher, **common, **extra,
@@ -609,32 +747,50 @@ def plot_results(path_or_records: str | Path | Sequence[Mapping[str, Any]], out:
                  metric: str = "extrapolation_error_rel") -> Path:
     """Plot `metric` (default E_q/|ŵ_0|) against the init scale σ, one line per cell of the other
     varying keys: every seed as a dot, the median as a line (log-log). Saves to `out` (PNG/PDF
-    by its suffix) and returns the path. Diverged students (no value) are counted in the legend."""
+    by its suffix) and returns the path. Students that ended `max_steps` (not converged) are
+    hollow dots; diverged students (no value) are counted in the legend. The title names what
+    is fixed across the file (teacher, model, d, k); the legend what varies."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     recs = (read_results(path_or_records) if isinstance(path_or_records, str | Path)
             else list(path_or_records))
-    keys = [k for k in _cell_keys(recs) if k != "init_scale"]
+    varying = _cell_keys(recs)
+    keys = [k for k in varying if k != "init_scale"]
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for r in recs:
-        label = ", ".join(f"{k}={_label(r['config'].get(k))}" for k in keys) or "all tasks"
+        # A key the task's model does not use (param of a complex-diagonal task) is left out.
+        label = ", ".join(f"{k}={_label(r['config'][k])}" for k in keys
+                          if r["config"].get(k) is not None) or "median over seeds"
         groups.setdefault(label, []).append(r)
     fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
+    n_unconverged = 0
     for i, (label, members) in enumerate(groups.items()):
         colour = f"C{i % 10}"
         by_sigma: dict[float, list[float]] = {}
+        hollow: dict[float, list[float]] = {}
         missing = 0
         for r in members:
             v = _finite(r["metrics"].get(metric))
             if v is None or v <= 0:
                 missing += 1
                 continue
-            by_sigma.setdefault(float(r["config"]["init_scale"]), []).append(v)
+            sigma = float(r["config"]["init_scale"])
+            by_sigma.setdefault(sigma, []).append(v)
+            if r["metrics"].get("status") == "max_steps":
+                hollow.setdefault(sigma, []).append(v)
         for sigma, vs in by_sigma.items():
-            ax.scatter([sigma] * len(vs), vs, s=12, alpha=0.5, color=colour, linewidths=0)
+            full = list(vs)
+            for v in hollow.get(sigma, []):
+                full.remove(v)
+            ax.scatter([sigma] * len(full), full, s=12, alpha=0.5, color=colour, linewidths=0)
+            if sigma in hollow:
+                n_unconverged += len(hollow[sigma])
+                ax.scatter([sigma] * len(hollow[sigma]), hollow[sigma], s=22, facecolors="none",
+                           edgecolors=colour, linewidths=0.9)
         sig = sorted(by_sigma)
         med = [_median(by_sigma[s_]) for s_ in sig]
         extra = f" ({missing} without a value)" if missing else ""
@@ -646,9 +802,16 @@ def plot_results(path_or_records: str | Path | Sequence[Mapping[str, Any]], out:
              "extrapolation_error": r"extrapolation error $E_q$",
              "effective_dim": "effective state dimension", "train_loss": r"training loss $L_k$"}
     ax.set_ylabel(names.get(metric, metric))
-    ax.set_title("sweep: median over seeds (line), each seed (dots)")
+    ax.set_title(_plot_title(recs, varying), fontsize="medium")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="small")
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], ls="none", marker="o", ms=4, color="0.4", alpha=0.6,
+                          label="one seed (filled: converged)"))
+    if n_unconverged:
+        handles.append(Line2D([], [], ls="none", marker="o", ms=5, markerfacecolor="none",
+                              markeredgecolor="0.3",
+                              label=f"hollow: ended max_steps, not converged ({n_unconverged})"))
+    ax.legend(handles=handles, fontsize="small")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=150)
@@ -656,7 +819,29 @@ def plot_results(path_or_records: str | Path | Sequence[Mapping[str, Any]], out:
     return out
 
 
+def _plot_title(recs: Sequence[Mapping[str, Any]], varying: Sequence[str]) -> str:
+    """"teacher λ̂=0.9/-0.5, linear (full), d=40, k=5: median over seeds (line), each seed
+    (dots)": the keys that are the same in every record (the varying ones are in the legend)."""
+    c = recs[0]["config"]
+    parts = []
+    if "teacher" not in varying:
+        parts.append(f"teacher {_label(c.get('teacher'))}")
+    if "model" not in varying:
+        model = str(c.get("model", "linear"))
+        parts.append(f"{model} ({c['param']})" if "param" in c and "param" not in varying
+                     else model)
+    parts += [f"{k}={_label(c.get(k))}" for k in ("d", "k") if k in c and k not in varying]
+    return (", ".join(parts) + "\n" if parts else "") + "median over seeds (line), each seed (dots)"
+
+
 def _label(v: Any) -> str:
+    if v is None:
+        return "–"  # a key this task's model does not use (param of a complex-diagonal task)
+    if isinstance(v, Mapping) and v.get("kind") == "oscillating":
+        return f"ρ={v['rho']:g}, ω={v['omega']:g}"
     if isinstance(v, Mapping) and "atoms" in v:
-        return "λ̂=" + "/".join(f"{a:g}" for a in v["atoms"])
+        lam = "λ̂=" + "/".join(f"{a:g}" for a in v["atoms"])
+        if "vectors" in v:
+            lam += ", b=" + ";".join(",".join(f"{x:g}" for x in b) for b in v["vectors"])
+        return lam
     return f"{v:g}" if isinstance(v, float) else str(v)

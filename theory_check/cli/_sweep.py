@@ -60,7 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "run", help="run the grid (the default action)",
         description="Run the grid of a TOML sweep config (or of the grid flags; flags override "
                     "the file). Finished tasks are appended to --out as JSON lines; re-running "
-                    "skips them. Teacher atoms must lie in [-1, 1].")
+                    "skips them. Teacher atoms must lie in [-1, 1]. Teacher kinds (balanced, "
+                    "oscillating, mimo) and models (linear, tanh, complex-diagonal, mimo): "
+                    "tests/examples/sweep.toml; the flags give a balanced teacher.")
     p.add_argument("config", nargs="?", type=Path, metavar="CONFIG.toml", help="sweep config")
     p.add_argument("--out", type=Path, required=True, help="results file (JSON lines, appended)")
     p.add_argument("--scheduler", default="local", metavar="local|local-dask|tcp://HOST:PORT",
