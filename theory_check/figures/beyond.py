@@ -80,7 +80,7 @@ def make_f14(ctx: FigureContext) -> FigureOutput:
     ax_t.set(xlabel=r"training length $k$", yscale="log", ylim=(1e-6, 3),
              ylabel=r"$T$ (solid), $E_q/|\hat w_0|$ (dotted)",
              title=f"(c) memory tail $T$ and error, $q = {q}$")
-    ax_t.legend(loc="lower right", fontsize=8)
+    ax_t.legend(loc="lower left", fontsize=8)  # lower right would cover the σ = 10⁻³ error
     return FigureOutput(fig, data, {**st, "init_scales": list(scales), "teacher_atom": 0.99,
                                     "loss_tol": 1e-8, "param": "full"})
 
@@ -157,7 +157,7 @@ def make_f13(ctx: FigureContext) -> FigureOutput:
     ax_t.set(xlabel=r"training length $k$", yscale="log",
              ylabel=r"$E_q / \max|\hat W_0|$, $q = 100$",
              title=rf"(b) MIMO GD students, $m = p = 2$ ($L_k \leq {num(1e-8)[1:-1]}$)")
-    ax_t.legend(loc="lower left", fontsize=8)
+    ax_t.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8)
     data["train_ks"] = ks
     return FigureOutput(fig, data, {"quick": quick, "grid_points": grid_n, "kmax": kmax,
                                     "teachers": [t[0] for t in _F13_TEACHERS]})
