@@ -37,8 +37,8 @@ def _texts(fig) -> list[str]:
     return [t for t in texts if t]
 
 
-# Every figure of this worktree's figure modules except F6/F7 (theory_check.figures.moments).
-@pytest.fixture(scope="module", params=["F1", "F2", "F3", "F4", "F5", "F8", "F9"])
+# Every figure of the figure modules except F6/F7 (theory_check.figures.moments).
+@pytest.fixture(scope="module", params=["F1", "F2", "F3", "F4", "F5", "F8", "F9", "F12", "F13", "F14"])
 def drawn(request):
     out = figures.get(request.param).make(FigureContext(quick=True, seed=0))
     yield request.param, out.fig

@@ -8,9 +8,10 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from theory_check.figures import FigureContext, FigureOutput, figure
-from theory_check.figures._style import MARKERS, PALETTE, styled, subplots
+from theory_check.figures._style import MARKERS, PALETTE, atoms_label, num, styled, subplots
 from theory_check.train.memory import memory_contrast
 
 
@@ -44,18 +45,20 @@ def make_f14(ctx: FigureContext) -> FigureOutput:
             g = m.impulse_response
             ax_g.semilogy(j, np.maximum(np.abs(g), 1e-300), color=PALETTE[i], alpha=0.8,
                           linestyle="--" if i else "-",
-                          label=f"σ = {sigma:g} student" if n == 0 else None)
+                          label=rf"student $\sigma$ = {num(sigma)}" if n == 0 else None)
             data[f"g_k{k0}_sigma{sigma:g}_seed{m.seed}"] = g.tolist()
-    ax_g.semilogy(j, w, color="black", linewidth=1.4, linestyle=":", label="teacher ŵ_j = 0.99^j")
-    ax_g.axvspan(0, k0 - 1, color="0.75", label=f"training window j < k = {k0}")
-    ax_g.set(xlabel="lag j", ylabel="|g_j| (log scale)", ylim=(1e-12, 3),
-             title=f"(a) learned impulse response, k = {k0}, d = {st['d']}")
-    ax_g.legend(loc="lower left")
+    ax_g.semilogy(j, w, color="black", linewidth=1.4, linestyle=":",
+                  label=r"teacher $\hat w_j = 0.99^j$")
+    ax_g.axvspan(0, k0 - 1, color="0.75", label=f"training window $j < k = {k0}$")
+    ax_g.set(xlabel=r"lag $j$", ylabel=r"$|g_j|$ (log scale)", ylim=(1e-12, 3),
+             title=f"(a) learned impulse response, $k = {k0}$, $d = {st['d']}$")
+    # Below the panel: inside, it would cover the steepest student's decay.
+    ax_g.legend(loc="upper center", bbox_to_anchor=(0.5, -0.21), ncol=2, fontsize=8)
     for i, sigma in enumerate(scales):
         mine = [r for r in rows if r.init_scale == sigma]
         ks = np.array([r.k for r in mine])
-        for ax, attr, lab in ((ax_r, "decay_rate", "ρ"), (ax_t, "memory_tail", "T"),
-                              (ax_t, "extrapolation_error_rel", "E_q/|ŵ_0|")):
+        for ax, attr, lab in ((ax_r, "decay_rate", r"$\rho$"), (ax_t, "memory_tail", "$T$"),
+                              (ax_t, "extrapolation_error_rel", r"$E_q/|\hat w_0|$")):
             vals = [np.asarray(getattr(r, attr), dtype=float) for r in mine]
             med = np.array([np.median(v) for v in vals])
             lo = med - np.array([v.min() for v in vals])
@@ -63,28 +66,31 @@ def make_f14(ctx: FigureContext) -> FigureOutput:
             dashed = attr == "extrapolation_error_rel"
             ax.errorbar(ks + (0.08 * i if ax is ax_t and dashed else 0), med, yerr=[lo, hi],
                         color=PALETTE[i], marker=MARKERS[i + (2 if dashed else 0)], capsize=2,
-                        linestyle=":" if dashed else "-", label=f"{lab}, σ = {sigma:g}")
+                        linestyle=":" if dashed else "-", label=rf"{lab}, $\sigma$ = {num(sigma)}")
             data[f"{attr}_sigma{sigma:g}_median"] = med.tolist()
         data[f"ks_sigma{sigma:g}"] = ks.tolist()
         data[f"train_loss_max_sigma{sigma:g}"] = [max(r.train_loss) for r in mine]
-    ax_r.axhline(0.99, color="black", linewidth=1.2, label="teacher λ̂ = 0.99")
-    ax_r.set(xlabel="training length k", ylabel="decay rate ρ of g_j, j ≥ k",
+    ax_r.axhline(0.99, color="black", linewidth=1.2, label=r"teacher $\hat\lambda = 0.99$")
+    ax_r.set(xlabel=r"training length $k$", ylabel=r"decay rate $\rho$ of $g_j$, $j \geq k$",
              title="(b) learned memory decay")
     ax_r.legend(loc="lower right")
-    ax_t.axhline(1.0, color="black", linewidth=1.2, label="teacher (T = 1)")
-    ax_t.set(xlabel="training length k", yscale="log", ylim=(1e-6, 3),
-             ylabel="T (solid), E_q/|ŵ_0| (dotted)",
-             title=f"(c) memory tail T and error, q = {q}")
-    ax_t.legend(loc="lower right", fontsize=8)
+    for ax in (ax_r, ax_t):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # k is an integer
+    ax_t.axhline(1.0, color="black", linewidth=1.2, label="teacher ($T = 1$)")
+    ax_t.set(xlabel=r"training length $k$", yscale="log", ylim=(1e-6, 3),
+             ylabel=r"$T$ (solid), $E_q/|\hat w_0|$ (dotted)",
+             title=f"(c) memory tail $T$ and error, $q = {q}$")
+    ax_t.legend(loc="lower left", fontsize=8)  # lower right would cover the σ = 10⁻³ error
     return FigureOutput(fig, data, {**st, "init_scales": list(scales), "teacher_atom": 0.99,
                                     "loss_tol": 1e-8, "param": "full"})
 
 
 _F13_TEACHERS = (
-    ("λ̂ = {0.9, -0.5}, b = (1,0), (½,1)", [Fraction(9, 10), Fraction(-1, 2)], [[1, 0], [Fraction(1, 2), 1]]),
-    ("λ̂ = {0.9, -0.5, 0.3}, b = (1,0), (0,1), (1,1)",
+    (atoms_label((0.9, -0.5)) + r", $b = (1, 0), (\frac{1}{2}, 1)$",
+     [Fraction(9, 10), Fraction(-1, 2)], [[1, 0], [Fraction(1, 2), 1]]),
+    (atoms_label((0.9, -0.5, 0.3)) + r", $b = (1, 0), (0, 1), (1, 1)$",
      [Fraction(9, 10), Fraction(-1, 2), Fraction(3, 10)], [[1, 0], [0, 1], [1, 1]]),
-    ("same atoms, b_i ∥ (1,0) (scalar-like)",
+    (r"same atoms, $b_i \parallel (1, 0)$ (scalar-like)",
      [Fraction(9, 10), Fraction(-1, 2), Fraction(3, 10)], [[1, 0], [2, 0], [1, 0]]),
 )
 
@@ -112,14 +118,15 @@ def make_f13(ctx: FigureContext) -> FigureOutput:
         ks = np.arange(1, kmax + 1)
         gaps = np.array([matrix_moment_gap(Mf, int(k), grid=grid, seed=ctx.seed)["gap"] for k in ks])
         ax_g.semilogy(ks, np.maximum(gaps, 1e-12), color=PALETTE[i], marker=MARKERS[i],
-                      label=f"{label}: k_min = {k_min}")
+                      label=rf"{label}: $k_{{\min}} = {k_min}$")
         ax_g.axvline(k_min, color=PALETTE[i], linestyle=":", linewidth=1.2)
         data[f"teacher{i}_gap"] = gaps.tolist()
         data[f"teacher{i}_k_min"] = k_min
-    ax_g.axhline(1e-4, color="0.4", linestyle="--", linewidth=1, label="gap tolerance 1e-4")
-    ax_g.set(xlabel="number of matched moments k (M_0 … M_{k-1})", ylim=(1e-12, 30),
-             ylabel="SDP width of ⟨Y, M_k⟩ (log)",
-             title="(a) balanced students fitting L_k = 0: room left at lag k")
+    ax_g.axhline(1e-4, color="0.4", linestyle="--", linewidth=1,
+                 label=f"gap tolerance {num(1e-4)}")
+    ax_g.set(xlabel=r"number of matched moments $k$ ($M_0, \ldots, M_{k-1}$)", ylim=(1e-12, 30),
+             ylabel=r"SDP width of $\langle Y, M_k\rangle$ (log)",
+             title=r"(a) balanced students fitting $L_k = 0$: room left at lag $k$")
     ax_g.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8)
     _, atoms, vectors = _F13_TEACHERS[1]
     lam = np.array([float(a) for a in atoms])
@@ -141,14 +148,16 @@ def make_f13(ctx: FigureContext) -> FigureOutput:
             hi.append(float(np.max(e)) if e.size else np.nan)
         med_a = np.array(med)
         ax_t.errorbar(ks, med_a, yerr=[med_a - np.array(lo), np.array(hi) - med_a],
-                      color=PALETTE[i], marker=MARKERS[i], capsize=2, label=f"GD from σ = {sigma:g}")
+                      color=PALETTE[i], marker=MARKERS[i], capsize=2,
+                      label=rf"GD from $\sigma$ = {num(sigma)}")
         data[f"train_E_rel_sigma{sigma:g}_median"] = med
         data[f"train_n_fitted_sigma{sigma:g}"] = n_fit
     ax_t.axvline(5, color="0.3", linestyle=":", linewidth=1.2,
-                 label="balanced threshold k_min = 5")
-    ax_t.set(xlabel="training length k", yscale="log", ylabel="E_q / max|Ŵ_0|, q = 100",
-             title="(b) MIMO GD students, m = p = 2 (L_k ≤ 1e-8)")
-    ax_t.legend(loc="best", fontsize=8)
+                 label=r"balanced threshold $k_{\min} = 5$")
+    ax_t.set(xlabel=r"training length $k$", yscale="log",
+             ylabel=r"$E_q / \max|\hat W_0|$, $q = 100$",
+             title=rf"(b) MIMO GD students, $m = p = 2$ ($L_k \leq {num(1e-8)[1:-1]}$)")
+    ax_t.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8)
     data["train_ks"] = ks
     return FigureOutput(fig, data, {"quick": quick, "grid_points": grid_n, "kmax": kmax,
                                     "teachers": [t[0] for t in _F13_TEACHERS]})
@@ -177,28 +186,31 @@ def make_f12(ctx: FigureContext) -> FigureOutput:
                                 steps=30000 if ctx.quick else 100000, loss_tol=1e-10)
     fig, (ax_g, ax_z) = subplots(1, 2, width=5.4, height=4.2)
     n = 60
-    ax_g.axvspan(0, k - 1, color="0.85", label=f"training window j < k = {k}")
+    ax_g.axvspan(0, k - 1, color="0.85", label=f"training window $j < k = {k}$")
     data: dict[str, Any] = {"teacher_w": w[:n].tolist()}
-    for i, (label, gs, ls) in enumerate((
-            ("full A", [m.impulse_response for m in full.students], "-"),
-            ("balanced diagonal (real spectrum)", [m.impulse_response for m in bal.students], "--"),
-            ("complex diagonal", [s.impulse_response for s in cd.students], "-."))):
+    for i, (key, label, gs, ls) in enumerate((
+            ("full_A", "full $A$", [m.impulse_response for m in full.students], "-"),
+            ("balanced_diagonal", "balanced diagonal (real spectrum)",
+             [m.impulse_response for m in bal.students], "--"),
+            ("complex_diagonal", "complex diagonal", [s.impulse_response for s in cd.students],
+             "-."))):
         for s_, g in enumerate(gs):
             ax_g.plot(j[:n], g[:n], color=PALETTE[i], linestyle=ls, alpha=0.8,
                       label=label if s_ == 0 else None)
-            data[f"{label.split(' (')[0].replace(' ', '_')}_seed{s_}"] = g[:n].tolist()
+            data[f"{key}_seed{s_}"] = g[:n].tolist()
     ax_g.plot(j[:n], w[:n], color="black", linestyle=":", linewidth=1.6,
-              label="teacher 0.9^j cos(jπ/5)")
-    ax_g.set(xlabel="lag j", ylabel="g_j", ylim=(-1.2, 1.4),
-             title="(a) learned impulse responses, σ = 1e-3, k = 5")
-    ax_g.legend(loc="upper right", fontsize=8)
+              label=r"teacher $\hat w_j = 0.9^j \cos(j\pi/5)$")
+    ax_g.set(xlabel=r"lag $j$", ylabel=r"$g_j$", ylim=(-1.2, 1.4),
+             title=rf"(a) learned impulse responses, $\sigma$ = {num(1e-3)}, $k = {k}$")
+    # Below the panel: inside, any corner covers a student's oscillation.
+    ax_g.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
     t = np.linspace(0, 2 * np.pi, 400)
     ax_z.plot(np.cos(t), np.sin(t), color="0.6", linewidth=1, label="unit circle")
     ax_z.plot(rho * np.cos(t), rho * np.sin(t), color="0.6", linewidth=0.8, linestyle=":",
-              label=f"|λ| = ρ = {rho:g}")
+              label=rf"$|\lambda| = \rho = {rho:g}$")
     lam_full = [complex(z) for m in full.students for z in m.learned_atoms]
     ax_z.scatter([z.real for z in lam_full], [z.imag for z in lam_full], s=60, color=PALETTE[0],
-                 marker="o", label="full A: learned atoms (Ho–Kalman)", zorder=3)
+                 marker="o", label="full $A$: learned atoms (Ho–Kalman)", zorder=3)
     zs, sizes = [], []
     for s in cd.students:
         lam = s.theta[0] + 1j * s.theta[1]
@@ -207,13 +219,14 @@ def make_f12(ctx: FigureContext) -> FigureOutput:
         zs += list(lam[keep])
         sizes += list(200 * wt[keep] / wt.max())
     ax_z.scatter(np.real(zs), np.imag(zs), s=sizes, color=PALETTE[2], marker="s", alpha=0.7,
-                 label="complex diagonal: modes (area ∝ |c_i b_i|)", zorder=2)
+                 label=r"complex diagonal: modes (area $\propto |c_i b_i|$)", zorder=2)
     ax_z.scatter([rho * np.cos(omega)] * 2, [rho * np.sin(omega), -rho * np.sin(omega)], s=160,
-                 facecolors="none", edgecolors="black", linewidths=1.5, label="teacher ρe^{±iω}",
-                 zorder=4)
-    ax_z.set(xlabel="Re λ", ylabel="Im λ", xlim=(-1.15, 1.15), ylim=(-1.15, 1.15), aspect="equal",
+                 facecolors="none", edgecolors="black", linewidths=1.5,
+                 label=r"teacher $\rho e^{\pm i\omega}$", zorder=4)
+    ax_z.set(xlabel=r"$\mathrm{Re}\,\lambda$", ylabel=r"$\mathrm{Im}\,\lambda$",
+             xlim=(-1.15, 1.15), ylim=(-1.15, 1.15), aspect="equal",
              title="(b) learned modes")
-    ax_z.legend(loc="lower left", fontsize=7)
+    ax_z.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7)
     data["full_atoms_re"] = [z.real for z in lam_full]
     data["full_atoms_im"] = [z.imag for z in lam_full]
     data["complex_diag_modes_re"] = list(np.real(zs))
