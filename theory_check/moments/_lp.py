@@ -19,6 +19,7 @@ polynomial's touching points) are added, so both bounds converge to the optimum.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -153,12 +154,24 @@ def _dual_poly(basis: str, y: list[Fraction], q: int, s: int) -> fmpq_poly:
     return fmpq_poly([_q(c) for c in coef])
 
 
-def lp_bound(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
-             extra: np.ndarray | None = None) -> LPBound:
-    """Certified inner and outer bounds of max s·μ_q (see the module docstring).
+@dataclass(frozen=True)
+class GridSolution:
+    """The last round of the grid LP with exchange: primal weights `x` on grid `u`, dual `y`,
+    the dual polynomial's local minima and least value (float)."""
 
-    d: exact row data d_n; e: exact radii e_n (all 0 for equality rows); s = +1 (max μ_q) or -1.
-    """
+    x: np.ndarray
+    u: np.ndarray
+    y: np.ndarray
+    minima: np.ndarray
+    estimate: float
+    rounds: int
+    status: str
+
+
+def grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
+               extra: np.ndarray | None = None) -> GridSolution:
+    """max s·μ_q over measures on a grid of [-1, 1] (Chebyshev points + `extra`), refined by
+    exchange until the float dual polynomial is nonnegative (`x` empty if the first LP fails)."""
     k = len(d)
     eq = all(v == 0 for v in e)
     dn = np.array([float(v) for v in d])
@@ -168,9 +181,8 @@ def lp_bound(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
         u = np.concatenate([u, np.clip(extra, -1, 1)])
     u = np.unique(u)
     status = "ok"
-    rounds = 0
     last = None
-    for rounds in range(1, ROUNDS + 1):  # noqa: B007 (reported)
+    for rounds in range(1, ROUNDS + 1):
         A = _rows(basis, k, u)
         c = -s * u**q
         opts = {"primal_feasibility_tolerance": HIGHS_TOL, "dual_feasibility_tolerance": HIGHS_TOL}
@@ -188,7 +200,7 @@ def lp_bound(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
             mg = np.asarray(res.ineqlin.marginals)
             yv = -(mg[:k] - mg[k:])
         minima, est = _float_minima(basis, yv, q, s)
-        last = (res, yv, u, est)
+        last = GridSolution(res.x, u, yv, minima, est, rounds, status)
         if est >= -1e-15:  # P (objective u^q of size ≤ 1) is nonnegative to float accuracy
             break
         # exchange: add the dual polynomial's touching points (and their neighbourhoods)
@@ -198,8 +210,24 @@ def lp_bound(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
         near = np.concatenate([pts, (pts[:, None] + np.concatenate([h, -h])[None, :]).ravel()])
         u = np.unique(np.concatenate([u, np.clip(near, -1, 1)]))
     if last is None:
-        return LPBound(None, None, None, [], [], status, rounds, int(u.size))
-    res, yv, u_used, est = last
+        return GridSolution(np.zeros(0), u, np.zeros(k), np.zeros(0), -math.inf, rounds, status)
+    return GridSolution(last.x, last.u, last.y, last.minima, last.estimate, last.rounds, status)
+
+
+def lp_bound(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
+             extra: np.ndarray | None = None) -> LPBound:
+    """Certified inner and outer bounds of max s·μ_q (see the module docstring).
+
+    d: exact row data d_n; e: exact radii e_n (all 0 for equality rows); s = +1 (max μ_q) or -1.
+    """
+    eq = all(v == 0 for v in e)
+    dn = np.array([float(v) for v in d])
+    en = np.array([float(v) for v in e])
+    g = grid_solve(d, e, q, s, basis, extra)
+    status, rounds = g.status, g.rounds
+    if g.x.size == 0:
+        return LPBound(None, None, None, [], [], status, rounds, int(g.u.size))
+    yv, u_used, est = g.y, g.u, g.estimate
     # Certify the last round: rational dual y, rigorous shift τ, exact outer bound.
     y = [Fraction(float(v)) for v in yv]
     low = poly_lower_bound(_dual_poly(basis, y, q, s), est)
@@ -207,8 +235,8 @@ def lp_bound(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
     y0 = [y[0] + tau, *y[1:]]
     outer = (sum((a * b for a, b in zip(y0, d, strict=True)), Fraction(0))
              + sum((abs(a) * b for a, b in zip(y0, e, strict=True)), Fraction(0)))
-    inner = (_verified_measure(res.x, u_used, d, e, q, s, basis, eq, dn, en, yv)
-             or _verified_measure(res.x, u_used, d, e, q, s, basis, eq, dn, en))
+    inner = (_verified_measure(g.x, u_used, d, e, q, s, basis, eq, dn, en, yv)
+             or _verified_measure(g.x, u_used, d, e, q, s, basis, eq, dn, en))
     inner_v, atoms, weights = inner if inner is not None else (None, [], [])
     return LPBound(inner_v, outer, tau, atoms, weights, status, rounds, int(u_used.size))
 

@@ -1,0 +1,528 @@
+"""Certified bounds on m_q at any length and tolerance: the extremal measure polished by Newton in
+multiprecision (python-flint `arb`), then both bounds verified exactly.
+
+Problem (u = x/ρ ∈ [-1, 1], scaled moments, box radii e_n > 0, as in `_lp`): maximize s·μ_q over
+μ ≥ 0 on [-1, 1] with `|∫ u^n dμ - d_n| ≤ e_n` (n < k). At an optimum (LP duality over measures)
+the dual polynomial `P(u) = Σ_n y_n u^n - s u^q` is ≥ 0 on [-1, 1], and
+
+- every atom x_i of μ is a zero of P (a double zero if x_i is interior),
+- every row with y_n ≠ 0 is active at the side of its sign: `m_n = d_n + sign(y_n) e_n`,
+
+so `s·μ_q = Σ_n y_n m_n` (complementary slackness). Given the structure (which atoms are
+interior, which rows active) from the float grid LP of `_lp`, these equations are solved by
+Newton (least-squares steps, so a degenerate structure, e.g. a symmetric one, still converges)
+at `prec` bits. For a tolerance below float resolution the structure is carried down from a
+resolvable one by continuation in e (each step e → e/10, Newton from the previous solution).
+
+Certificates (all exact rationals):
+- inner: the polished measure of the problem with radii shrunk to (1 - η)e, atoms and weights
+  rounded to rationals, every row checked exactly against the *unshrunk* radii — an explicit
+  feasible measure, its s·μ_q a lower bound of the optimum;
+- outer: the rounded dual y, and a rigorous `L ≤ min_[-1,1] P` (`lower_bound`: Taylor forms in
+  ball arithmetic, quadratic near the touching points so that L is ~ the rounding error);
+  weak duality gives `s·μ_q ≤ Σ y'_n d_n + Σ |y'_n| e_n` with `y'_0 = y_0 - min(L, 0)`.
+The gap outer - inner is ≈ η·Σ|y_n|e_n + |L|: as small as the precision makes it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import flint
+import numpy as np
+from flint import arb, arb_mat, arb_poly, fmpq, fmpq_poly
+
+SHRINK = Fraction(1, 2**50)   # η: the inner measure solves the problem with radii (1 - η)·e
+NEWTON_STEPS = 40
+DEBUG = False
+MIN_PIECE = Fraction(1, 2**70)  # smallest piece of [-1, 1] that `lower_bound` subdivides
+
+
+def _q(x: Fraction | int) -> fmpq:
+    x = Fraction(x)
+    return fmpq(x.numerator, x.denominator)
+
+
+def _exact(v: arb) -> Fraction:
+    """The midpoint of a ball as an exact rational."""
+    man, exp = v.mid().man_exp()
+    man, exp = int(man), int(exp)
+    return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2**-exp)
+
+
+def _lower(v: arb) -> Fraction:
+    """An exact rational ≤ every point of the ball (midpoint minus radius, rounded down)."""
+    return _exact(v.mid()) - _exact(v.rad()) - Fraction(1, 2**1000)
+
+
+def _arb(x: Fraction) -> arb:
+    return arb(_q(x))
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A guess of the optimum: atoms (u units) with weights, the dual vector y (length k),
+    which atoms are interior (double zeros of P), the active rows and the side each is at."""
+
+    atoms: list[float]
+    weights: list[float]
+    y: list[float]
+    interior: list[bool]
+    active: list[int]
+    signs: dict[int, int]
+
+
+def structure_from_lp(x: np.ndarray, u: np.ndarray, y: np.ndarray, minima: np.ndarray,
+                      yrel: float = 1e-8) -> Structure | None:
+    """Read a structure off a float grid-LP solution: the grid support clustered onto the dual
+    polynomial's local minima (interior atoms) and the ends ±1 (boundary atoms); active rows
+    where |y_n| > yrel·max|y| (side: the sign of y_n). Rows the vertex holds at a side with a
+    vanishing multiplier are left free: the weights are re-centred afterwards (`recentre`)."""
+    k = y.size
+    keep = x > 1e-14 * max(float(x.max()), 1e-300)
+    pts, wts = u[keep], x[keep]
+    if pts.size == 0:
+        return None
+    cand = sorted(set([float(t) for t in minima if -1 < t < 1] + [-1.0, 1.0]))
+    cand_a = np.array(cand)
+    owner = np.argmin(np.abs(pts[:, None] - cand_a[None, :]), axis=1)
+    atoms, weights, interior = [], [], []
+    for i, c in enumerate(cand):
+        m = owner == i
+        if not m.any():
+            continue
+        # an end that owns grid mass only from well inside belongs to an interior minimum that
+        # the ends' rounding hid: keep it at its mass-weighted position, interior
+        is_end = c in (-1.0, 1.0) and bool(np.any(np.abs(pts[m] - c) < 1e-12))
+        atoms.append(c if is_end or c not in (-1.0, 1.0) else float(np.average(pts[m], weights=wts[m])))
+        weights.append(float(wts[m].sum()))
+        interior.append(not is_end)
+    ymax = float(np.max(np.abs(y))) if y.size else 0.0
+    if ymax == 0:
+        return None
+    signs = {n: (1 if y[n] > 0 else -1) for n in range(k) if abs(y[n]) > yrel * ymax}
+    active = sorted(signs)
+    return Structure(atoms, weights, [float(v) for v in y], interior, active, signs)
+
+
+@dataclass(frozen=True)
+class Polished:
+    """A Newton-polished KKT point at `prec` bits (arb midpoints), with its residual."""
+
+    atoms: list[arb]
+    weights: list[arb]
+    y: list[arb]          # length k (zeros off the active rows)
+    interior: list[bool]
+    active: list[int]
+    signs: dict[int, int]
+    residual: float
+    steps: int
+    prec: int
+
+
+def _system(z: list[arb], na: int, inn: list[int], A: list[int], rhs: list[arb], q: int, s: int,
+            jac: bool) -> tuple[list[arb], list[list[arb]] | None]:
+    """Residual F(z) (and Jacobian) of the complementarity equations; z = (interior atoms,
+    weights, y on the active rows). F: primal rows n ∈ A, P(x_i) = 0 (all atoms), P'(x_i) = 0
+    (interior atoms)."""
+    nI, nA = len(inn), len(A)
+    atoms = list(z[nI + na + nA:])          # the boundary atoms ride at the end of z (fixed)
+    for c, i in enumerate(inn):
+        atoms[i] = z[c]
+    weights = z[nI:nI + na]
+    y = z[nI + na:nI + na + nA]
+    sq, qq = arb(s), arb(q)
+    pw = [[arb(1)] for _ in atoms]
+    for i, x in enumerate(atoms):
+        for _ in range(q):
+            pw[i].append(pw[i][-1] * x)
+    F: list[arb] = []
+    for r, n in enumerate(A):
+        F.append(sum((weights[i] * pw[i][n] for i in range(na)), arb(0)) - rhs[r])
+    for i in range(na):
+        F.append(sum((y[c] * pw[i][n] for c, n in enumerate(A)), arb(0)) - sq * pw[i][q])
+    dP = {}
+    for i in inn:
+        dP[i] = (sum((y[c] * n * pw[i][n - 1] for c, n in enumerate(A) if n > 0), arb(0))
+                 - sq * qq * pw[i][q - 1])
+        F.append(dP[i])
+    if not jac:
+        return F, None
+    ncol = nI + na + nA
+    J = [[arb(0)] * ncol for _ in range(len(F))]
+    r = 0
+    # A weight that no active row sees (an atom at 0 when row 0 is free; its column is x^n,
+    # n ∈ A, nearly null) is left to `recentre`: a step along such a column would be huge.
+    unseen = {i for i in range(na) if A and abs(float(atoms[i].mid())) ** min(A) < 1e-12}
+    for n in A:                  # primal rows: ∂/∂x_i (interior), ∂/∂b_i
+        for c, i in enumerate(inn):
+            J[r][c] = weights[i] * n * pw[i][n - 1] if n > 0 else arb(0)
+        for i in range(na):
+            J[r][nI + i] = arb(0) if i in unseen else pw[i][n]
+        r += 1
+    for i in range(na):          # P(x_i) = 0: ∂/∂x_i = P'(x_i) (interior), ∂/∂y_n
+        if i in dP:
+            J[r][inn.index(i)] = dP[i]
+        for c, n in enumerate(A):
+            J[r][nI + na + c] = pw[i][n]
+        r += 1
+    for c0, i in enumerate(inn):  # P'(x_i) = 0
+        J[r][c0] = (sum((y[c] * n * (n - 1) * pw[i][n - 2] for c, n in enumerate(A) if n > 1),
+                        arb(0)) - sq * qq * (qq - 1) * pw[i][q - 2])
+        for c, n in enumerate(A):
+            J[r][nI + na + c] = n * pw[i][n - 1] if n > 0 else arb(0)
+        r += 1
+    return F, J
+
+
+def _norm(F: list[arb]) -> float:
+    """‖F‖₂ (the quantity a Levenberg–Marquardt step decreases; a max-norm need not fall)."""
+    return math.sqrt(sum(float(f.mid()) ** 2 for f in F))
+
+
+def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure | Polished,
+           prec: int, shrink: Fraction = Fraction(0)) -> Polished | None:
+    """Newton on the complementarity equations (module docstring) at `prec` bits, radii
+    (1 - shrink)·e. Unknowns: interior atoms, all weights, y on the active rows. Steps solve
+    `(JᵀJ + λ diag JᵀJ) Δ = -JᵀF` (Levenberg–Marquardt, λ shrinking as the residual falls), so
+    a rank-deficient J (a non-unique primal) still converges; a step that does not lower the
+    residual is retried with a larger λ. None if it does not converge."""
+    k = len(d)
+    with flint.ctx.workprec(prec):
+        def _a(v: object) -> arb:
+            return v if isinstance(v, arb) else arb(v)
+        A, interior = list(st.active), list(st.interior)
+        inn = [i for i, f in enumerate(interior) if f]
+        na, nI, nA = len(st.atoms), len(inn), len(A)
+        rhs = [_arb(d[n] + st.signs[n] * (1 - shrink) * e[n]) for n in A]
+        z = ([_a(st.atoms[i]) for i in inn] + [_a(b) for b in st.weights]
+             + [_a(st.y[n]) for n in A] + [_a(x) for x in st.atoms])
+        scale = max(1.0, max(abs(float(v)) for v in d))
+        tol = 2.0 ** (-(prec - 64)) * scale
+        ncol = nI + na + nA
+        lam = 2.0 ** -20
+        F, J = _system(z, na, inn, A, rhs, q, s, True)
+        res = _norm(F)
+        step = 0
+        for step in range(NEWTON_STEPS):
+            if not math.isfinite(res):
+                return None
+            if res <= tol:
+                break
+            Jm = arb_mat(J)
+            Jt = Jm.transpose()
+            N = Jt * Jm
+            g = -(Jt * arb_mat(len(F), 1, F))
+            diag = [N[j, j] for j in range(ncol)]
+            floor = max(float(v.mid()) for v in diag) * 2.0 ** (-(prec // 2))
+            for _ in range(60):
+                if DEBUG:
+                    print("  lam", lam)
+                M = arb_mat(N)
+                for j in range(ncol):
+                    M[j, j] = diag[j] + arb(lam) * (diag[j] + arb(floor))
+                try:
+                    delta = M.solve(g, algorithm="approx")
+                except ZeroDivisionError:
+                    return None
+                trial = list(z)
+                for j in range(ncol):
+                    trial[j] = z[j] + delta[j, 0].mid()
+                Ft, _ = _system(trial, na, inn, A, rhs, q, s, False)
+                rt = _norm(Ft)
+                if math.isfinite(rt) and rt < res:
+                    break
+                lam *= 16
+            else:
+                return None
+            z = trial
+            lam = max(lam / 64, 2.0 ** -(prec // 2))
+            F, J = _system(z, na, inn, A, rhs, q, s, True)
+            res = _norm(F)
+            if DEBUG:
+                print("newton", step, res, lam)
+        else:
+            if DEBUG:
+                print("stuck F", [float(f.mid()) for f in F])
+                print("z", [float(v.mid()) for v in z])
+            return None
+        atoms = list(z[nI + na + nA:])
+        for c, i in enumerate(inn):
+            atoms[i] = z[c]
+        weights = z[nI:nI + na]
+        y = dict(zip(A, z[nI + na:nI + na + nA], strict=True))
+        yfull = [y.get(n, arb(0)) for n in range(k)]
+        return Polished([a.mid() for a in atoms], [b.mid() for b in weights],
+                        [v.mid() for v in yfull], interior, A, dict(st.signs), res, step, prec)
+
+
+def recentre(p: Polished, d: list[Fraction], e: list[Fraction], shrink: Fraction) -> Polished | None:
+    """The weights on the polished atoms that hold the active rows at their sides and are most
+    central in the others: `min Σ_{n∉A} ((m_n - d_n)/e_n)²` s.t. `m_n = d_n + σ_n (1-η) e_n`
+    (n ∈ A), by its linear KKT system at `p.prec` bits. Where the primal optimum is not unique
+    (a face, e.g. symmetric data) Newton's weights may sit anywhere on it, even outside the
+    free rows' boxes; the centre of the face is inside them whenever any point of it is
+    (strictly convex objective over the face, zero at a point with all free residuals 0)."""
+    k, na = len(d), len(p.atoms)
+    A = p.active
+    free = [n for n in range(k) if n not in A]
+    if not free:
+        return p
+    with flint.ctx.workprec(p.prec):
+        pw = [[arb(1)] for _ in p.atoms]
+        for i, x in enumerate(p.atoms):
+            for _ in range(k - 1):
+                pw[i].append(pw[i][-1] * x)
+        inv = {n: 1 / _arb(e[n]) for n in free}
+        W = [[pw[i][n] * inv[n] for i in range(na)] for n in free]
+        t = [_arb(d[n]) * inv[n] for n in free]
+        nA = len(A)
+        size = na + nA
+        M = [[arb(0)] * size for _ in range(size)]
+        rhs = [arb(0)] * size
+        for i in range(na):
+            for j in range(na):
+                M[i][j] = sum((W[r][i] * W[r][j] for r in range(len(free))), arb(0))
+            rhs[i] = sum((W[r][i] * t[r] for r in range(len(free))), arb(0))
+            for c, n in enumerate(A):
+                M[i][na + c] = pw[i][n]
+                M[na + c][i] = pw[i][n]
+        for c, n in enumerate(A):
+            rhs[na + c] = _arb(d[n] + p.signs[n] * (1 - shrink) * e[n])
+        try:
+            sol = arb_mat(M).solve(arb_mat(size, 1, rhs), algorithm="approx")
+        except ZeroDivisionError:
+            return None
+        b = [sol[i, 0].mid() for i in range(na)]
+    if not all(math.isfinite(float(v)) for v in b):
+        return None
+    return Polished(p.atoms, b, p.y, p.interior, p.active, p.signs, p.residual, p.steps, p.prec)
+
+
+def violations(p: Polished, d: list[Fraction], e: list[Fraction]) -> tuple[str | None, Polished | None]:
+    """Whether a polished point has the optimum's structure (float checks: atoms in [-1, 1],
+    weights ≥ 0, multipliers of the sign of their side, inactive rows inside their box), and if
+    not, why and a repaired structure to polish again (an active-set step: an atom whose weight
+    turned negative is dropped, a row whose multiplier has the wrong sign released, a row that
+    left its box made active at that side), or None if there is no such repair."""
+    xs = [float(a) for a in p.atoms]
+    if any(abs(x) > 1 + 1e-15 for x in xs):
+        return "an atom left [-1, 1]", None
+    neg = [i for i, b in enumerate(p.weights) if float(b) < -1e-12 * max(1.0, float(d[0]))]
+    if neg:
+        keep = [i for i in range(len(xs)) if i not in neg]
+        if not keep:
+            return "every weight turned negative", None
+        return "a weight turned negative", Polished(
+            [p.atoms[i] for i in keep], [p.weights[i] for i in keep], p.y,
+            [p.interior[i] for i in keep], p.active, p.signs, p.residual, p.steps, p.prec)
+    ymax = max(abs(float(v)) for v in p.y) or 1.0
+    wrong = [n for n in p.active if p.signs[n] * float(p.y[n]) < -1e-20 * ymax]
+    if wrong:
+        # a multiplier of the wrong sign: the row should not be held at that side (release it)
+        signs = {n: v for n, v in p.signs.items() if n not in wrong}
+        y = [arb(0) if n in wrong else v for n, v in enumerate(p.y)]
+        return f"row {wrong[0]}'s multiplier has the wrong sign", Polished(
+            p.atoms, p.weights, y, p.interior, sorted(signs), signs, p.residual, p.steps, p.prec)
+    out = []
+    with flint.ctx.workprec(p.prec):
+        # in ball arithmetic: a float sum cannot resolve radii far below the data (e ≪ 2^-53·d)
+        pw = [arb(b) for b in p.weights]
+        for n in range(len(d)):
+            r = sum(pw, arb(0)) - _arb(d[n])
+            if n not in p.active and abs(r) > _arb(e[n]) * (1 + arb(2) ** -40):
+                out.append((n, 1 if r > 0 else -1))
+            pw = [v * a for v, a in zip(pw, p.atoms, strict=True)]
+    if out:
+        signs = {**p.signs, **dict(out)}
+        return f"inactive row {out[0][0]} left its box", Polished(
+            p.atoms, p.weights, p.y, p.interior, sorted(signs), signs, p.residual, p.steps,
+            p.prec)
+    return None, None
+
+
+REPAIRS = 6
+
+
+def lower_bound(P: fmpq_poly, touch: list[Fraction], target: Fraction, prec: int = 256,
+                lo: Fraction = Fraction(-1), hi: Fraction = Fraction(1)) -> Fraction:
+    """A rational L ≤ min_{u∈[lo,hi]} P(u), rigorous: [lo, hi] is cut at the touching points and
+    into pieces of ≤ (hi - lo)/(2 deg P); on a piece with centre c (a touching point if it ends
+    there, else the middle), `P(c + t) = Σ a_n t^n` (ball arithmetic) gives
+    `P ≥ a_0 + a_1 t + (a_2 - Σ_{n≥3} |a_n| R^(n-2)) t²` for |t| ≤ R, minimized exactly over the
+    piece. A piece is split until its bound is ≥ target (or it is shorter than MIN_PIECE)."""
+    deg = max(P.degree(), 2)
+    cuts = sorted({lo, hi, *[t for t in touch if lo < t < hi]})
+    tset = set(touch)
+    n0 = 2 * deg
+    stack: list[tuple[Fraction, Fraction]] = []
+    for a, b in itertools.pairwise(cuts):
+        m = max(1, math.ceil(n0 * (b - a) / (hi - lo)))
+        stack += [(a + (b - a) * j / m, a + (b - a) * (j + 1) / m) for j in range(m)]
+    best: Fraction | None = None
+    with flint.ctx.workprec(prec):
+        Pa = arb_poly(P)
+        while stack:
+            a, b = stack.pop()
+            c = a if a in tset else b if b in tset else _dyadic_mid(a, b)
+            coef = Pa(arb_poly([_arb(c), 1])).coeffs()
+            coef = coef + [arb(0)] * (3 - len(coef)) if len(coef) < 3 else coef
+            tl, th = _arb(a - c), _arb(b - c)
+            R = _arb(max(abs(a - c), abs(b - c)))
+            tail, Rp = arb(0), arb(1)
+            for v in coef[3:]:
+                tail += abs(v) * Rp
+                Rp *= R
+            # |a_n| bounds need the balls' upper ends: abs() of a ball is a ball ≥ 0
+            tail = _arb(_exact(tail.mid()) + _exact(tail.rad()))
+            a0, a1, c2 = coef[0], coef[1], coef[2] - tail
+            def f(t: arb, a0=a0, a1=a1, c2=c2) -> arb:
+                return a0 + a1 * t + c2 * t * t
+            ends = min(_lower(f(tl)), _lower(f(th)))
+            if c2 > 0:
+                v = -a1 / (2 * c2)
+                inside = not (v < tl or v > th)
+                low = min(ends, _lower(a0 - a1 * a1 / (4 * c2))) if inside else ends
+            else:
+                # concave or unknown curvature: take c2 at its lower end, minimum at an end
+                c2l = _arb(min(_lower(c2), Fraction(0)))
+                low = min(_lower(a0 + a1 * tl + c2l * tl * tl), _lower(a0 + a1 * th + c2l * th * th))
+            if low >= target or b - a < MIN_PIECE:
+                best = low if best is None else min(best, low)
+            else:
+                mid = _dyadic_mid(a, b)
+                stack += [(a, mid), (mid, b)]
+    return best if best is not None else Fraction(0)
+
+
+def _dyadic_mid(a: Fraction, b: Fraction) -> Fraction:
+    """A short dyadic rational near (a + b)/2 strictly inside (a, b) (cheap Taylor shifts)."""
+    m = (a + b) / 2
+    h = (b - a) / 4
+    bits = max(4, -math.floor(math.log2(float(h)))) + 2 if h > 0 else 64
+    return Fraction(round(m * 2**bits), 2**bits)
+
+
+@dataclass(frozen=True)
+class Certified:
+    """One end: inner (attained by `atoms`/`weights`, exact) and outer (proved), s·μ_q units."""
+
+    inner: Fraction | None
+    outer: Fraction | None
+    tau: Fraction | None
+    atoms: list[Fraction]
+    weights: list[Fraction]
+    status: str
+    steps: int
+    prec: int
+
+
+def certify(p: Polished, d: list[Fraction], e: list[Fraction], q: int, s: int,
+            target: Fraction) -> Certified:
+    """Exact inner and outer bounds from a polished point (module docstring)."""
+    k = len(d)
+    atoms = [max(Fraction(-1), min(Fraction(1), _exact(a))) for a in p.atoms]
+    weights = [max(Fraction(0), _exact(b)) for b in p.weights]
+    inner: Fraction | None = None
+    qa = [_q(a) for a in atoms]
+    qb = [_q(b) for b in weights]
+    pw = list(qb)
+    ok = True
+    for n in range(max(k, q + 1)):
+        if n < k:
+            m = sum(pw, fmpq(0))
+            if abs(m - _q(d[n])) > _q(e[n]):
+                ok = False
+                break
+        if n == q:
+            inner = s * Fraction(int(sum(pw, fmpq(0)).p), int(sum(pw, fmpq(0)).q))
+        pw = [v * a for v, a in zip(pw, qa, strict=True)]
+    if not ok:
+        inner = None
+    y = [_exact(v) for v in p.y]
+    coef = [Fraction(0)] * (max(q, k - 1) + 1)
+    for n in range(k):
+        coef[n] += y[n]
+    coef[q] -= s
+    P = fmpq_poly([_q(c) for c in coef])
+    touch = sorted(set(atoms))
+    low = lower_bound(P, touch, target, prec=max(256, p.prec))
+    tau = max(Fraction(0), -low)
+    y0 = [y[0] + tau, *y[1:]]
+    outer = (sum((a * b for a, b in zip(y0, d, strict=True)), Fraction(0))
+             + sum((abs(a) * b for a, b in zip(y0, e, strict=True)), Fraction(0)))
+    status = "ok" if inner is not None else "polished measure not exactly feasible"
+    return Certified(inner, outer, tau, atoms if ok else [], weights if ok else [], status,
+                     p.steps, p.prec)
+
+
+RESOLVABLE = 1e-7   # a float grid LP sees boxes of radius ≥ RESOLVABLE·|d|_∞ (HiGHS tolerances 1e-10)
+
+
+def default_prec(d: list[Fraction], e: list[Fraction], q: int) -> int:
+    """Working bits: the tolerance's digits below the data, plus room for the Vandermonde-type
+    conditioning of the complementarity system (grows with the degree) and 40 digits to spare."""
+    scale = max(abs(float(v)) for v in d) or 1.0
+    emin = min(float(v) for v in e)
+    digits = max(0.0, math.log10(scale / emin)) if emin > 0 else 0.0
+    return int(256 + 6 * q + 3.33 * 2 * digits)
+
+
+def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
+                  extra: np.ndarray | None = None, prec: int | None = None,
+                  target: Fraction | None = None) -> Certified:
+    """Certified inner and outer bounds of max s·μ_q (box radii e_n > 0; module docstring).
+
+    The structure comes from the float grid LP at e itself, or, for radii below float
+    resolution, at e scaled up to RESOLVABLE and carried down by continuation (e → e/10).
+    `target`: the accuracy asked of the dual's lower bound (default 1e-12·min e).
+    """
+    from theory_check.moments._lp import grid_solve
+    if any(v <= 0 for v in e):
+        raise ValueError("certified_end needs box radii e_n > 0")
+    prec = prec or default_prec(d, e, q)
+    scale = max(abs(float(v)) for v in d) or 1.0
+    emin = min(float(v) for v in e)
+    lift = max(1.0, RESOLVABLE * scale / emin)
+    steps = [Fraction(1)]
+    if lift > 1:
+        n = math.ceil(math.log10(lift))
+        steps = [Fraction(10) ** (n - j) for j in range(n + 1)]  # 10^n, …, 10, 1
+    g = grid_solve(d, [v * steps[0] for v in e], q, s, "monomial", extra)
+    if g.x.size == 0:
+        return Certified(None, None, None, [], [], g.status, 0, prec)
+    st = structure_from_lp(g.x, g.u, g.y, g.minima)
+    if st is None:
+        return Certified(None, None, None, [], [], "no structure in the grid LP solution", 0, prec)
+    cur: Structure | Polished = st
+    total = 0
+    for f in steps:
+        ef = [v * f for v in e]
+        for _ in range(REPAIRS + 1):
+            p = polish(d, ef, q, s, cur, prec, SHRINK)
+            if p is None:
+                return Certified(None, None, None, [], [], f"Newton did not converge at e·{f}",
+                                 total, prec)
+            total += p.steps
+            why, repaired = violations(p, d, ef)
+            if why is not None:
+                # a non-unique primal: Newton's weights may lie anywhere on the optimal face
+                pc = recentre(p, d, ef, SHRINK)
+                if pc is not None and violations(pc, d, ef)[0] is None:
+                    p, why = pc, None
+            if why is None:
+                break
+            if repaired is None:
+                return Certified(None, None, None, [], [], f"structure lost at e·{f}: {why}",
+                                 total, prec)
+            cur = repaired
+        else:
+            return Certified(None, None, None, [], [], f"structure not repaired at e·{f}: {why}",
+                             total, prec)
+        cur = p
+    tgt = target if target is not None else Fraction(1, 10**12) * min(e)
+    out = certify(cur, d, e, q, s, -abs(tgt))
+    return Certified(out.inner, out.outer, out.tau, out.atoms, out.weights, out.status, total, prec)
