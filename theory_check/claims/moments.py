@@ -201,27 +201,31 @@ def _calibrate_sdp(atoms: tuple, weights: tuple) -> dict:
               "bounded in q for interior teachers (saturating only for q ≫ 1/(1-max|λ̂|)), not for λ̂ = 1",
     kind=Kind.QUALITATIVE,
     defaults={"atoms": ("-1/2", "1/2"), "weights": ("1/2", "1/2"), "k": 5, "q": 9,
-              "deltas": (1e-2, 1e-3, 1e-4), "norm": "box", "alpha_min": 0.5, "q_growth": 2,
-              "near_boundary": (), "q_near": 60},
-    thorough={"q": 20, "deltas": (1e-2, 1e-3, 1e-4, 1e-5), "near_boundary": ("9/10",)},
+              "deltas": (1e-2, 1e-3, 1e-4, 1e-10, 1e-30), "norm": "box", "alpha_min": 0.5,
+              "q_growth": 2, "q_delta": 1e-4, "near_boundary": (), "q_near": 60},
+    thorough={"q": 40, "deltas": (1e-2, 1e-3, 1e-4, 1e-5, 1e-10, 1e-15, 1e-20, 1e-25, 1e-30),
+              "near_boundary": ("9/10",)},
     engines=("moments",),
     headline=("alpha", "constant", "interior_q_ratio", "boundary_q_ratio"),
 )
 def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, q: int,
              deltas: tuple[float, ...], norm: str, alpha_min: float, q_growth: int,
-             near_boundary: tuple, q_near: int) -> Outcome:
-    """Exact worst cases (certified SDP/LP sandwiches) at each δ; fit `E = C δ^α` over the δ range
-    where the sandwich is tight (from the largest δ down; ≥ 2 values needed). PASS iff E
-    decreases with δ, α ≥ `alpha_min` (the Wu–Yang route gives only 1/(2d̂)), the interior
-    teacher's worst case grows < 1.5× from q to q_growth·q (saturates) and
-    the boundary teacher λ̂ = 1 (k = 3) grows ≥ 1.5× (no uniform bound). `near_boundary` (thorough:
-    λ̂ = 9/10): an interior atom close to 1, whose constant keeps rising until q ≈ 1/(1-λ̂)·10 —
-    checked from `q_near` to 2·`q_near` (< 1.5×), the range where F7 shows its plateau.
-    SDP and LP paths are first calibrated against exact rationals on the teacher's own data.
+             q_delta: float, near_boundary: tuple, q_near: int) -> Outcome:
+    """Exact worst cases (certified intervals per j: exactly verified measure below, exactly
+    verified dual polynomial above; radii far below float resolution by the multiprecision
+    KKT path) at each δ; fit `E = C δ^α` over the δ range certified from the largest δ down
+    (≥ 2 values needed). PASS iff E decreases with δ, α ≥ `alpha_min` (the Wu–Yang route
+    gives only 1/(2d̂)), the interior teacher's worst case grows < 1.5× from q to q_growth·q
+    (saturates) and the boundary teacher λ̂ = 1 (k = 3) grows ≥ 1.5× (no uniform bound), both
+    at δ = `q_delta`. `near_boundary` (thorough: λ̂ = 9/10): an interior atom close to 1,
+    whose constant keeps rising until q ≈ 1/(1-λ̂)·10 — checked from `q_near` to 2·`q_near`
+    (< 1.5×), the range where F7 shows its plateau. SDP and LP paths are first calibrated
+    against exact rationals on the teacher's own data.
     """
     k = check_int("k", k, minimum=1)
     q = check_int("q", q, minimum=k)
     check_real("alpha_min", alpha_min, minimum=0.0)
+    check_real("q_delta", q_delta, minimum=0.0, strict_min=True)
     d_hat = len(atoms)
     if len(deltas) < 2:
         raise ParameterError("deltas", "deltas must hold at least 2 values to fit a rate")
@@ -237,9 +241,9 @@ def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
     errs = np.array([r.value for r in runs])
     certified = n_ok >= 2
     alpha, const, resid = _fit_rate(ds, errs)
-    mid = float(ds[len(ds) // 2])
+    mid = float(q_delta)
+    near = worst_case_extrapolation(atoms, weights, k, q, mid, norm)
     far = worst_case_extrapolation(atoms, weights, k, q_growth * q, mid, norm)
-    near = runs[len(ds) // 2]
     nb = {}
     if near_boundary:
         q_near = check_int("q_near", q_near, minimum=k)
@@ -250,7 +254,7 @@ def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
               "near_boundary_certified": wc.status == Status.CERTIFIED}
     b_near = worst_case_extrapolation(("1",), ("1",), 3, q, mid, norm)
     b_far = worst_case_extrapolation(("1",), ("1",), 3, q_growth * q, mid, norm)
-    certified = certified and all(r.status == "certified" for r in (far, b_near, b_far)) and \
+    certified = certified and all(r.status == "certified" for r in (near, far, b_near, b_far)) and \
         nb.get("near_boundary_certified", True)
     int_ratio = far.value / near.value
     bnd_ratio = b_far.value / b_near.value
@@ -259,10 +263,12 @@ def check_c7(rng: np.random.Generator, *, atoms: tuple, weights: tuple, k: int, 
           "wu_yang_alpha": 1 / (2 * d_hat), "worst_cases": errs.tolist(), "deltas": ds.tolist(),
           "interior_q_ratio": int_ratio, "boundary_q_ratio": bnd_ratio, "all_certified": certified,
           **nb,
+          "q_delta": mid,
           "max_sandwich_gap": max(r.evidence["max_sandwich_gap"] for r in [*runs, far, b_near, b_far]),
+          "max_relative_gap": max(r.evidence["max_sandwich_gap"] / r.value for r in runs),
           "thresholds": f"alpha >= {alpha_min}, interior ratio < 1.5, boundary ratio >= 1.5"}
     if not certified:
-        bad = next(r for r in [*runs, far, b_near, b_far] if r.status != "certified")
+        bad = next(r for r in [*runs, near, far, b_near, b_far] if r.status != "certified")
         return Outcome(Status.INCONCLUSIVE, f"an SDP/LP sandwich was not tight: {bad.evidence.get('reason')}",
                        ev)
     ok = (np.all(np.diff(errs) < 0) and alpha >= alpha_min and int_ratio < 1.5 and bnd_ratio >= 1.5

@@ -332,16 +332,33 @@ LP_ATOL = 1e-12
 
 def _lp_interval(w: list[Fraction], q: int, S: tuple[Fraction, Fraction], eps: Any,
                  ev: dict[str, Any]) -> MomentInterval:
-    """The m_q interval by the LP path (`_lp`): each end enclosed between an exactly verified
-    measure (inner) and an exactly verified dual polynomial (outer); reported bounds are the
-    outer ones (they contain the true interval), exact rationals."""
+    """The m_q interval by the certified paths (`_kkt`, then `_lp`): each end enclosed between
+    an exactly verified measure (inner) and an exactly verified dual polynomial (outer);
+    reported bounds are the outer ones (they contain the true interval), exact rationals."""
     from theory_check.moments._lp import certified_interval
     rho = S[1]
-    out = certified_interval(w, q, rho, eps)
+    extra = None
+    mem = ex.membership(w, S)
+    if mem.feasible and not mem.interior:
+        # boundary data: the unique measure's atoms belong on the grid (a box of radius far
+        # below the grid spacing around them may hold no grid measure at all)
+        fit = ex.unique_measure(w, S)
+        if fit is not None:
+            extra = np.array([float(x) / float(rho) for x in fit.atoms])
+    out = certified_interval(w, q, rho, eps, extra)
     lo, hi = out["lower"], out["upper"]
     ev = {**ev, "method": "lp", "lp_basis": out["basis"],
-          "certificate": "inner: an exactly verified measure per end; outer: a rational dual "
-          "polynomial Σ y_n φ_n - s·u^q ≥ -τ on [-1, 1] proved by exact Taylor bounds"}
+          "certificate": "inner: an exactly verified measure per end (the KKT point polished by "
+          "Newton at high precision, radii shrunk by 2^-50, atoms and weights rounded to "
+          "rationals; or the grid LP vertex repaired exactly); outer: a rational dual "
+          "polynomial Σ y_n u^n - s·u^q ≥ -τ on [-1, 1] proved by Taylor forms in ball "
+          "arithmetic"}
+    for tag, b in (("min", lo), ("max", hi)):
+        ev[f"{tag}.engine"] = b.get("engine")
+        if "prec" in b:
+            ev[f"{tag}.prec_bits"] = b["prec"]
+        if "kkt_status" in b:
+            ev[f"{tag}.kkt_status"] = b["kkt_status"]
     reasons = []
     for tag, b in (("min", lo), ("max", hi)):
         ev[f"{tag}.status"] = b["status"]

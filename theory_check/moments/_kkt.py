@@ -180,7 +180,10 @@ def _system(z: list[arb], na: int, inn: list[int], A: list[int], rhs: list[arb],
 
 def _norm(F: list[arb]) -> float:
     """‖F‖₂ (the quantity a Levenberg–Marquardt step decreases; a max-norm need not fall)."""
-    return math.sqrt(sum(float(f.mid()) ** 2 for f in F))
+    v = [abs(float(f.mid())) for f in F]
+    if not all(math.isfinite(x) and x < 1e150 for x in v):
+        return math.inf   # diverged (and squares would overflow)
+    return math.sqrt(sum(x * x for x in v))
 
 
 def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure | Polished,
@@ -353,7 +356,8 @@ def lower_bound(P: fmpq_poly, touch: list[Fraction], target: Fraction, prec: int
     into pieces of ≤ (hi - lo)/(2 deg P); on a piece with centre c (a touching point if it ends
     there, else the middle), `P(c + t) = Σ a_n t^n` (ball arithmetic) gives
     `P ≥ a_0 + a_1 t + (a_2 - Σ_{n≥3} |a_n| R^(n-2)) t²` for |t| ≤ R, minimized exactly over the
-    piece. A piece is split until its bound is ≥ target (or it is shorter than MIN_PIECE)."""
+    piece. A piece is split until its bound is ≥ target, or within 1 % of P(c) (P is that low
+    there), or shorter than MIN_PIECE; L is the least accepted bound, rigorous either way."""
     deg = max(P.degree(), 2)
     cuts = sorted({lo, hi, *[t for t in touch if lo < t < hi]})
     tset = set(touch)
@@ -390,7 +394,10 @@ def lower_bound(P: fmpq_poly, touch: list[Fraction], target: Fraction, prec: int
                 # concave or unknown curvature: take c2 at its lower end, minimum at an end
                 c2l = _arb(min(_lower(c2), Fraction(0)))
                 low = min(_lower(a0 + a1 * tl + c2l * tl * tl), _lower(a0 + a1 * th + c2l * th * th))
-            if low >= target or b - a < MIN_PIECE:
+            # accept: the bound meets the target, or it is within 1 % of a value P takes (at c),
+            # so no subdivision could improve the minimum much (P really is that low there)
+            if low >= target or low >= Fraction(101, 100) * min(_lower(a0), Fraction(0)) \
+                    or b - a < MIN_PIECE:
                 best = low if best is None else min(best, low)
             else:
                 mid = _dyadic_mid(a, b)

@@ -306,9 +306,14 @@ def _verified_measure(x: np.ndarray, u: np.ndarray, d: list[Fraction], e: list[F
     return value, z, w
 
 
-def certified_interval(w: list[Fraction], q: int, rho: Fraction, eps: Any) -> dict[str, Any]:
+def certified_interval(w: list[Fraction], q: int, rho: Fraction, eps: Any,
+                       extra: np.ndarray | None = None, kkt: bool = True) -> dict[str, Any]:
     """Both ends of the m_q interval with exact inner and outer bounds (box radii eps_j ≥ 0, or
-    eps = 0 for equalities), in m-units: {'lower': (outer, inner), 'upper': (inner, outer), ...}.
+    eps = 0 for equalities), in m-units: {'lower': {...}, 'upper': {...}, 'basis': …}.
+
+    Box radii > 0: each end first by the multiprecision KKT path (`_kkt.certified_end`: any
+    length, radii far below float resolution), then, where that does not certify, by this
+    module's grid LP certificate. `extra`: grid points to add (u units, e.g. the data's atoms).
     """
     k = len(w)
     eps_l = [Fraction(v) for v in np.broadcast_to(np.asarray(eps, dtype=object), (k,))]
@@ -323,11 +328,31 @@ def certified_interval(w: list[Fraction], q: int, rho: Fraction, eps: Any) -> di
         basis = "monomial"
     scale = rho**q
     out: dict[str, Any] = {"basis": basis}
+    use_kkt = kkt and all(v > 0 for v in e)
     for s, tag in ((1, "upper"), (-1, "lower")):
-        b = lp_bound(d, e, q, s, basis)
-        inner = None if b.inner is None else s * b.inner * scale
-        outer = None if b.outer is None else s * b.outer * scale
-        out[tag] = {"inner": inner, "outer": outer, "tau": b.tau, "status": b.status,
-                    "rounds": b.rounds, "grid_points": b.grid_points,
-                    "atoms": [a * rho for a in b.atoms], "weights": b.weights}
+        row: dict[str, Any] | None = None
+        if use_kkt:
+            from theory_check.moments._kkt import certified_end
+            try:
+                c = certified_end(d, e, q, s, extra=extra)
+            except (ArithmeticError, ValueError) as exc:
+                # a failed polish only costs the fast path: the grid LP certificate follows
+                c = None
+                kkt_status = f"{type(exc).__name__}: {exc}"
+            if c is not None and c.inner is not None and c.outer is not None:
+                row = {"inner": s * c.inner * scale, "outer": s * c.outer * scale, "tau": c.tau,
+                       "status": c.status, "rounds": c.steps, "grid_points": 0,
+                       "atoms": [a * rho for a in c.atoms], "weights": c.weights,
+                       "engine": "kkt", "prec": c.prec}
+            elif c is not None:
+                kkt_status = c.status
+        if row is None:
+            b = lp_bound(d, e, q, s, basis, extra)
+            row = {"inner": None if b.inner is None else s * b.inner * scale,
+                   "outer": None if b.outer is None else s * b.outer * scale, "tau": b.tau,
+                   "status": b.status, "rounds": b.rounds, "grid_points": b.grid_points,
+                   "atoms": [a * rho for a in b.atoms], "weights": b.weights, "engine": "lp"}
+            if use_kkt:
+                row["kkt_status"] = kkt_status
+        out[tag] = row
     return out

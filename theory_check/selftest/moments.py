@@ -17,7 +17,7 @@ import cvxpy as cp
 
 from theory_check.moments import _api, _exact, _lp, _sdp
 from theory_check.results import Status
-from theory_check.selftest import patch_everywhere, sabotage
+from theory_check.selftest import patch_everywhere, patch_many, sabotage
 
 
 def _interval(change: Any) -> Any:
@@ -170,8 +170,8 @@ def identify_theorem() -> Any:
 def lp_shifted() -> Any:
     original = _lp.certified_interval
 
-    def certified_interval(w, q, rho, eps):
-        out = original(w, q, rho, eps)
+    def certified_interval(w, q, rho, eps, *args, **kwargs):
+        out = original(w, q, rho, eps, *args, **kwargs)
         lo, hi = out["lower"], out["upper"]
         if all(v is not None for v in (lo["outer"], hi["outer"], hi["inner"])):
             shift = (hi["outer"] - lo["outer"]) / 20
@@ -179,3 +179,19 @@ def lp_shifted() -> Any:
         return out
 
     return patch_everywhere(_lp, "certified_interval", certified_interval)
+
+
+@sabotage("moments.kkt_dual_unshifted", engine="moments",
+          description="multiprecision KKT path: the dual y scaled by 0.999 and the shift τ that "
+                      "makes its polynomial nonnegative dropped (an outer bound that is not one)")
+def kkt_dual_unshifted() -> Any:
+    from theory_check.moments import _kkt
+    original = _kkt.certify
+
+    def certify(p, d, e, q, s, target):
+        bad = _kkt.Polished(p.atoms, p.weights, [v * 0.999 for v in p.y], p.interior, p.active,
+                            p.signs, p.residual, p.steps, p.prec)
+        return original(bad, d, e, q, s, target)
+
+    return patch_many(patch_everywhere(_kkt, "certify", certify),
+                      patch_everywhere(_kkt, "lower_bound", lambda *a, **k: Fraction(0)))
