@@ -75,8 +75,8 @@ class Structure:
     signs: dict[int, int]
 
 
-def structure_from_lp(x: np.ndarray, u: np.ndarray, y: np.ndarray, minima: np.ndarray,
-                      yrel: float = 1e-8) -> Structure | None:
+def structure_from_lp(x: np.ndarray, u: np.ndarray, y: np.ndarray, minima: np.ndarray, q: int,
+                      s: int, yrel: float = 1e-8) -> Structure | None:
     """Read a structure off a float grid-LP solution: the grid support clustered onto the dual
     polynomial's local minima (interior atoms) and the ends ±1 (boundary atoms); active rows
     where |y_n| > yrel·max|y| (side: the sign of y_n). Rows the vertex holds at a side with a
@@ -86,6 +86,7 @@ def structure_from_lp(x: np.ndarray, u: np.ndarray, y: np.ndarray, minima: np.nd
     pts, wts = u[keep], x[keep]
     if pts.size == 0:
         return None
+    ysum = float(np.sum(np.abs(y))) + 1.0
     cand = sorted(set([float(t) for t in minima if -1 < t < 1] + [-1.0, 1.0]))
     cand_a = np.array(cand)
     owner = np.argmin(np.abs(pts[:, None] - cand_a[None, :]), axis=1)
@@ -94,9 +95,10 @@ def structure_from_lp(x: np.ndarray, u: np.ndarray, y: np.ndarray, minima: np.nd
         m = owner == i
         if not m.any():
             continue
-        # an end that owns grid mass only from well inside belongs to an interior minimum that
-        # the ends' rounding hid: keep it at its mass-weighted position, interior
-        is_end = c in (-1.0, 1.0) and bool(np.any(np.abs(pts[m] - c) < 1e-12))
+        # an end owning grid mass is a boundary atom if the dual polynomial vanishes there (to
+        # float accuracy); otherwise the mass belongs to an interior minimum the ends' rounding
+        # hid, kept at its mass-weighted position
+        is_end = c in (-1.0, 1.0) and abs(_float_P(y, q, s, c)) <= 1e-7 * ysum
         atoms.append(c if is_end or c not in (-1.0, 1.0) else float(np.average(pts[m], weights=wts[m])))
         weights.append(float(wts[m].sum()))
         interior.append(not is_end)
@@ -106,6 +108,11 @@ def structure_from_lp(x: np.ndarray, u: np.ndarray, y: np.ndarray, minima: np.nd
     signs = {n: (1 if y[n] > 0 else -1) for n in range(k) if abs(y[n]) > yrel * ymax}
     active = sorted(signs)
     return Structure(atoms, weights, [float(v) for v in y], interior, active, signs)
+
+
+def _float_P(y: np.ndarray, q: int, s: int, u: float) -> float:
+    """The float dual polynomial Σ y_n u^n - s u^q at one point."""
+    return float(np.polynomial.polynomial.polyval(u, y)) - s * u**q
 
 
 @dataclass(frozen=True)
@@ -270,7 +277,10 @@ def recentre(p: Polished, d: list[Fraction], e: list[Fraction], shrink: Fraction
     free rows' boxes; the centre of the face is inside them whenever any point of it is
     (strictly convex objective over the face, zero at a point with all free residuals 0)."""
     k, na = len(d), len(p.atoms)
-    A = p.active
+    # rows whose multiplier is negligible are let go as well: holding them at a side is what a
+    # noisy float dual asked for, and releasing one moves s·μ_q by at most 2·e_n·|y_n|
+    ymax = max(abs(float(v)) for v in p.y) or 1.0
+    A = [n for n in p.active if abs(float(p.y[n])) > SOFT * ymax]
     free = [n for n in range(k) if n not in A]
     if not free:
         return p
@@ -302,7 +312,8 @@ def recentre(p: Polished, d: list[Fraction], e: list[Fraction], shrink: Fraction
         b = [sol[i, 0].mid() for i in range(na)]
     if not all(math.isfinite(float(v)) for v in b):
         return None
-    return Polished(p.atoms, b, p.y, p.interior, p.active, p.signs, p.residual, p.steps, p.prec)
+    return Polished(p.atoms, b, p.y, p.interior, A, {n: p.signs[n] for n in A}, p.residual,
+                    p.steps, p.prec)
 
 
 def violations(p: Polished, d: list[Fraction], e: list[Fraction]) -> tuple[str | None, Polished | None]:
@@ -348,6 +359,7 @@ def violations(p: Polished, d: list[Fraction], e: list[Fraction]) -> tuple[str |
 
 
 REPAIRS = 6
+SOFT = 1e-9   # `recentre` frees active rows with |y_n| ≤ SOFT·max|y| (see there)
 
 
 def lower_bound(P: fmpq_poly, touch: list[Fraction], target: Fraction, prec: int = 256,
@@ -360,57 +372,63 @@ def lower_bound(P: fmpq_poly, touch: list[Fraction], target: Fraction, prec: int
     there), or shorter than MIN_PIECE; L is the least accepted bound, rigorous either way."""
     deg = max(P.degree(), 2)
     cuts = sorted({lo, hi, *[t for t in touch if lo < t < hi]})
-    tset = set(touch)
+    tset = {_q(t) for t in touch}
     n0 = 2 * deg
-    stack: list[tuple[Fraction, Fraction]] = []
+    stack: list[tuple[fmpq, fmpq]] = []
     for a, b in itertools.pairwise(cuts):
         m = max(1, math.ceil(n0 * (b - a) / (hi - lo)))
-        stack += [(a + (b - a) * j / m, a + (b - a) * (j + 1) / m) for j in range(m)]
-    best: Fraction | None = None
+        stack += [(_q(a + (b - a) * j / m), _q(a + (b - a) * (j + 1) / m)) for j in range(m)]
+    best: arb | None = None
+    zero = arb(0)
     with flint.ctx.workprec(prec):
         Pa = arb_poly(P)
+        tg = arb(_q(target))
+        floor = arb(fmpq(101, 100))
+        min_piece = arb(_q(MIN_PIECE))
         while stack:
             a, b = stack.pop()
             c = a if a in tset else b if b in tset else _dyadic_mid(a, b)
-            coef = Pa(arb_poly([_arb(c), 1])).coeffs()
-            coef = coef + [arb(0)] * (3 - len(coef)) if len(coef) < 3 else coef
-            tl, th = _arb(a - c), _arb(b - c)
-            R = _arb(max(abs(a - c), abs(b - c)))
-            tail, Rp = arb(0), arb(1)
+            coef = Pa(arb_poly([arb(c), 1])).coeffs()
+            coef = coef + [zero] * (3 - len(coef)) if len(coef) < 3 else coef
+            tl, th = arb(a - c), arb(b - c)
+            R = arb(max(abs(a - c), abs(b - c)))
+            tail, Rp = zero, arb(1)
             for v in coef[3:]:
                 tail += abs(v) * Rp
                 Rp *= R
-            # |a_n| bounds need the balls' upper ends: abs() of a ball is a ball ≥ 0
-            tail = _arb(_exact(tail.mid()) + _exact(tail.rad()))
+            tail = tail.upper()   # |a_n| bounds need the balls' upper ends
             a0, a1, c2 = coef[0], coef[1], coef[2] - tail
-            def f(t: arb, a0=a0, a1=a1, c2=c2) -> arb:
-                return a0 + a1 * t + c2 * t * t
-            ends = min(_lower(f(tl)), _lower(f(th)))
             if c2 > 0:
                 v = -a1 / (2 * c2)
-                inside = not (v < tl or v > th)
-                low = min(ends, _lower(a0 - a1 * a1 / (4 * c2))) if inside else ends
+                low = min_lower(a0 + a1 * tl + c2 * tl * tl, a0 + a1 * th + c2 * th * th)
+                if not (v < tl or v > th):
+                    low = min_lower(low, a0 - a1 * a1 / (4 * c2))
             else:
-                # concave or unknown curvature: take c2 at its lower end, minimum at an end
-                c2l = _arb(min(_lower(c2), Fraction(0)))
-                low = min(_lower(a0 + a1 * tl + c2l * tl * tl), _lower(a0 + a1 * th + c2l * th * th))
+                # concave or unknown curvature: c2 at its lower end (≤ 0), minimum at an end
+                c2l = min_lower(c2.lower(), zero)
+                low = min_lower(a0 + a1 * tl + c2l * tl * tl, a0 + a1 * th + c2l * th * th)
             # accept: the bound meets the target, or it is within 1 % of a value P takes (at c),
             # so no subdivision could improve the minimum much (P really is that low there)
-            if low >= target or low >= Fraction(101, 100) * min(_lower(a0), Fraction(0)) \
-                    or b - a < MIN_PIECE:
-                best = low if best is None else min(best, low)
+            if low >= tg or low >= floor * min_lower(a0, zero) or arb(b - a) < min_piece:
+                best = low if best is None else min_lower(best, low)
             else:
                 mid = _dyadic_mid(a, b)
                 stack += [(a, mid), (mid, b)]
-    return best if best is not None else Fraction(0)
+    return _lower(best) if best is not None else Fraction(0)
 
 
-def _dyadic_mid(a: Fraction, b: Fraction) -> Fraction:
+def min_lower(x: arb, y: arb) -> arb:
+    """An exact (radius-0) arb ≤ both balls: the lesser of their lower ends."""
+    lx, ly = x.lower(), y.lower()
+    return lx if lx < ly else ly
+
+
+def _dyadic_mid(a: fmpq, b: fmpq) -> fmpq:
     """A short dyadic rational near (a + b)/2 strictly inside (a, b) (cheap Taylor shifts)."""
-    m = (a + b) / 2
-    h = (b - a) / 4
-    bits = max(4, -math.floor(math.log2(float(h)))) + 2 if h > 0 else 64
-    return Fraction(round(m * 2**bits), 2**bits)
+    h = float(b - a) / 4
+    bits = max(4, -math.floor(math.log2(h))) + 2 if h > 0 else 64
+    return fmpq(round(float((a + b) / 2) * 2**bits) if bits < 40 else
+                int(((a + b) / 2 * 2**bits).floor()), 2**bits)
 
 
 @dataclass(frozen=True)
@@ -466,6 +484,7 @@ def certify(p: Polished, d: list[Fraction], e: list[Fraction], q: int, s: int,
                      p.steps, p.prec)
 
 
+GRID_ROUNDS = 2
 RESOLVABLE = 1e-7   # a float grid LP sees boxes of radius ≥ RESOLVABLE·|d|_∞ (HiGHS tolerances 1e-10)
 
 
@@ -498,12 +517,35 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
     if lift > 1:
         n = math.ceil(math.log10(lift))
         steps = [Fraction(10) ** (n - j) for j in range(n + 1)]  # 10^n, …, 10, 1
-    g = grid_solve(d, [v * steps[0] for v in e], q, s, "monomial", extra)
+    # a few exchange rounds suffice: the grid LP only has to show the structure, Newton does
+    # the rest (and a wrong guess is caught by the checks and the exact verification)
+    g = grid_solve(d, [v * steps[0] for v in e], q, s, "monomial", extra, max_rounds=GRID_ROUNDS)
     if g.x.size == 0:
         return Certified(None, None, None, [], [], g.status, 0, prec)
-    st = structure_from_lp(g.x, g.u, g.y, g.minima)
-    if st is None:
-        return Certified(None, None, None, [], [], "no structure in the grid LP solution", 0, prec)
+    why = "no structure in the grid LP solution"
+    for yrel in YRELS:
+        # which multipliers count as nonzero is the one guess a float dual cannot settle: a
+        # threshold that drops a small true multiplier leaves Newton an inconsistent system
+        st = structure_from_lp(g.x, g.u, g.y, g.minima, q, s, yrel)
+        if st is None:
+            continue
+        out, why = _continue(d, e, q, s, st, steps, prec)
+        if out is not None:
+            tgt = target if target is not None else Fraction(1, 10**12) * min(e)
+            c = certify(out, d, e, q, s, -abs(tgt))
+            return Certified(c.inner, c.outer, c.tau, c.atoms, c.weights,
+                             c.status if yrel == YRELS[0] else f"{c.status} (yrel {yrel:g})",
+                             out.steps, prec)
+    return Certified(None, None, None, [], [], why, 0, prec)
+
+
+YRELS = (1e-8, 1e-11, 1e-5)
+
+
+def _continue(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure,
+              steps: list[Fraction], prec: int) -> tuple[Polished | None, str]:
+    """Polish `st` at radii e·f for f in `steps` (continuation), repairing the active set where
+    the checks ask for it; the last polished point, or None and why not."""
     cur: Structure | Polished = st
     total = 0
     for f in steps:
@@ -511,8 +553,7 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
         for _ in range(REPAIRS + 1):
             p = polish(d, ef, q, s, cur, prec, SHRINK)
             if p is None:
-                return Certified(None, None, None, [], [], f"Newton did not converge at e·{f}",
-                                 total, prec)
+                return None, f"Newton did not converge at e·{f}"
             total += p.steps
             why, repaired = violations(p, d, ef)
             if why is not None:
@@ -523,13 +564,11 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
             if why is None:
                 break
             if repaired is None:
-                return Certified(None, None, None, [], [], f"structure lost at e·{f}: {why}",
-                                 total, prec)
+                return None, f"structure lost at e·{f}: {why}"
             cur = repaired
         else:
-            return Certified(None, None, None, [], [], f"structure not repaired at e·{f}: {why}",
-                             total, prec)
+            return None, f"structure not repaired at e·{f}: {why}"
         cur = p
-    tgt = target if target is not None else Fraction(1, 10**12) * min(e)
-    out = certify(cur, d, e, q, s, -abs(tgt))
-    return Certified(out.inner, out.outer, out.tau, out.atoms, out.weights, out.status, total, prec)
+    assert isinstance(cur, Polished)
+    return Polished(cur.atoms, cur.weights, cur.y, cur.interior, cur.active, cur.signs,
+                    cur.residual, total, cur.prec), ""

@@ -35,6 +35,7 @@ GRID = 400
 ROUNDS = 6
 R_MIN = Fraction(1, 2**26)   # smallest half-width of the bisection in `poly_lower_bound`
 HIGHS_TOL = 1e-10
+RESOLVABLE_LP = Fraction(1, 10**9)  # radii (relative to the data) a float grid LP can certify
 
 
 def _q(x: Fraction | int) -> fmpq:
@@ -169,7 +170,7 @@ class GridSolution:
 
 
 def grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
-               extra: np.ndarray | None = None) -> GridSolution:
+               extra: np.ndarray | None = None, max_rounds: int = ROUNDS) -> GridSolution:
     """max s·μ_q over measures on a grid of [-1, 1] (Chebyshev points + `extra`), refined by
     exchange until the float dual polynomial is nonnegative (`x` empty if the first LP fails)."""
     k = len(d)
@@ -182,7 +183,7 @@ def grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
     u = np.unique(u)
     status = "ok"
     last = None
-    for rounds in range(1, ROUNDS + 1):
+    for rounds in range(1, max_rounds + 1):
         A = _rows(basis, k, u)
         c = -s * u**q
         opts = {"primal_feasibility_tolerance": HIGHS_TOL, "dual_feasibility_tolerance": HIGHS_TOL}
@@ -346,6 +347,11 @@ def certified_interval(w: list[Fraction], q: int, rho: Fraction, eps: Any,
                        "engine": "kkt", "prec": c.prec}
             elif c is not None:
                 kkt_status = c.status
+        if row is None and use_kkt and min(e) < RESOLVABLE_LP * max(abs(v) for v in d):
+            # radii below float resolution: the grid LP cannot certify them either
+            row = {"inner": None, "outer": None, "tau": None, "status": "radius below float "
+                   "resolution and the KKT path did not certify", "rounds": 0, "grid_points": 0,
+                   "atoms": [], "weights": [], "engine": "kkt", "kkt_status": kkt_status}
         if row is None:
             b = lp_bound(d, e, q, s, basis, extra)
             row = {"inner": None if b.inner is None else s * b.inner * scale,
