@@ -96,3 +96,14 @@ def test_kkt_failure_falls_back_to_the_grid_lp():
         _kkt.NEWTON_STEPS = old
     assert r.evidence["max.engine"] == "lp" and "kkt_status" in str(r.evidence)
     assert np.isfinite(float(r.upper))
+
+
+def test_whole_line_lower_end():
+    """On R (box radius 1e-6, N(0, 1) moments, k = q = 10): the least m_10 is certified by the
+    KKT path, an exact rational below the eps = 0 value 825 (which it must not exceed) and
+    within the radius' effect of it; the upper end is unbounded."""
+    w = [Fraction(math.prod(range(j - 1, 0, -2))) if j % 2 == 0 else Fraction(0) for j in range(10)]
+    r = moment_interval(w, 10, "real", 1e-6, "box")
+    assert r.solver == "kkt+flint" and r.upper == math.inf
+    assert isinstance(r.lower, Fraction) and 824 < r.lower < 825 <= r.inner_lower + 1
+    assert r.lower <= r.inner_lower <= r.lower + Fraction(1, 10**12)

@@ -317,6 +317,14 @@ def _interval_on_R(w: list[Fraction], q: int, eps: float, norm: str, solver: str
         return MomentInterval(q, -INF, INF, INF, Status.UNBOUNDED, "none", ev)
     spread = max([abs(float(w[j]) / float(w[0])) ** (1.0 / j) for j in range(1, len(w))] + [1.0])
     rho = Fraction(4 * spread).limit_denominator(1000)
+    if eps > 0 and norm == "box":
+        # the search interval must hold the extremal measure's atoms without scaling the data
+        # to nothing (m_j/ρ^j): a few radii around the data's spread are tried
+        for f in (2, 3, 4):
+            lo_kkt = _lower_on_R(w, q, Fraction(f * spread).limit_denominator(1000),
+                                 Fraction(eps), ev)
+            if lo_kkt is not None:
+                return lo_kkt
     prog = build_program(w, q, rho, eps, norm, "monomial")
     # Only the Hankel block: on R there is no localizer.
     prog = _hankel_only(prog)
@@ -324,6 +332,33 @@ def _interval_on_R(w: list[Fraction], q: int, eps: float, norm: str, solver: str
     return MomentInterval(q, lo.lower, INF, INF, Status.UNBOUNDED if lo.status != Status.UNDECIDED
                           else Status.UNDECIDED, lo.solver, {**lo.evidence, **ev}, lo.inner_lower, INF,
                           lo.witnesses)
+
+
+def _lower_on_R(w: list[Fraction], q: int, rho: Fraction, eps: Fraction, ev: dict[str, Any]
+                ) -> MomentInterval | None:
+    """The least m_q on R (box radius eps > 0, q even) by the KKT path: the extremal measure
+    searched on [-ρ, ρ] (an exactly verified measure on R), its dual polynomial certified
+    nonnegative up to τ on all of R. None where it does not certify (the SDP follows)."""
+    from theory_check.moments._lp import certified_interval
+    try:
+        out = certified_interval(w, q, rho, eps, whole_line=True)
+    except ValueError:
+        return None
+    lo = out["lower"]
+    if lo["outer"] is None or lo["inner"] is None:
+        return None
+    gap = lo["inner"] - lo["outer"]
+    tol = Fraction(LP_RTOL) * abs(lo["outer"]) + Fraction(LP_ATOL) * abs(w[0])
+    if gap < 0 or gap > tol:
+        return None
+    ev = {**ev, "method": "kkt", "min.engine": "kkt", "min.prec_bits": lo.get("prec"),
+          "lower_certificate": "inner: an exactly verified measure on [-ρ, ρ] ⊂ R (ρ = "
+          f"{rho}); outer: a rational dual polynomial Σ y_n x^n + x^q ≥ -τ on all of R (Taylor "
+          "forms in ball arithmetic on [-M, M], M its Cauchy root bound)",
+          "sandwich_gap": {"min": float(gap)}, "sandwich_tol": float(tol)}
+    return MomentInterval(q, lo["outer"], INF, INF, Status.UNBOUNDED, "kkt+flint", ev,
+                          lo["inner"], INF, {"lower": ([float(x) for x in lo["atoms"]],
+                                                        [float(b) for b in lo["weights"]])})
 
 
 LP_RTOL = 1e-6   # LP path: certified iff outer - inner ≤ LP_RTOL·width + LP_ATOL·m_0·ρ^q per end

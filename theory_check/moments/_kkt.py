@@ -446,8 +446,11 @@ class Certified:
 
 
 def certify(p: Polished, d: list[Fraction], e: list[Fraction], q: int, s: int,
-            target: Fraction) -> Certified:
-    """Exact inner and outer bounds from a polished point (module docstring)."""
+            target: Fraction, whole_line: bool = False) -> Certified:
+    """Exact inner and outer bounds from a polished point (module docstring). `whole_line`:
+    the support is R (the measure found on [-1, 1] is one on R too); the dual polynomial,
+    of even degree q with leading coefficient -s > 0, is then bounded on [-M, M] with the
+    Cauchy bound M = 1 + max_n |y_n| (no root lies outside, where it is positive)."""
     k = len(d)
     atoms = [max(Fraction(-1), min(Fraction(1), _exact(a))) for a in p.atoms]
     weights = [max(Fraction(0), _exact(b)) for b in p.weights]
@@ -474,7 +477,14 @@ def certify(p: Polished, d: list[Fraction], e: list[Fraction], q: int, s: int,
     coef[q] -= s
     P = fmpq_poly([_q(c) for c in coef])
     touch = sorted(set(atoms))
-    low = lower_bound(P, touch, target, prec=max(256, p.prec))
+    if whole_line:
+        if q % 2 or s != -1:
+            raise ValueError("whole_line needs the lower end (s = -1) of an even moment q")
+        M = 1 + max(abs(v) for v in y)
+        M = Fraction(math.ceil(M))
+        low = lower_bound(P, touch, target, prec=max(256, p.prec), lo=-M, hi=M)
+    else:
+        low = lower_bound(P, touch, target, prec=max(256, p.prec))
     tau = max(Fraction(0), -low)
     y0 = [y[0] + tau, *y[1:]]
     outer = (sum((a * b for a, b in zip(y0, d, strict=True)), Fraction(0))
@@ -499,12 +509,13 @@ def default_prec(d: list[Fraction], e: list[Fraction], q: int) -> int:
 
 def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
                   extra: np.ndarray | None = None, prec: int | None = None,
-                  target: Fraction | None = None) -> Certified:
+                  target: Fraction | None = None, whole_line: bool = False) -> Certified:
     """Certified inner and outer bounds of max s·μ_q (box radii e_n > 0; module docstring).
 
     The structure comes from the float grid LP at e itself, or, for radii below float
     resolution, at e scaled up to RESOLVABLE and carried down by continuation (e → e/10).
     `target`: the accuracy asked of the dual's lower bound (default 1e-12·min e).
+    `whole_line`: the support is R, searched on [-1, 1] (the caller scales it), certified on R.
     """
     from theory_check.moments._lp import grid_solve
     if any(v <= 0 for v in e):
@@ -532,7 +543,7 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
         out, why = _continue(d, e, q, s, st, steps, prec)
         if out is not None:
             tgt = target if target is not None else Fraction(1, 10**12) * min(e)
-            c = certify(out, d, e, q, s, -abs(tgt))
+            c = certify(out, d, e, q, s, -abs(tgt), whole_line)
             return Certified(c.inner, c.outer, c.tau, c.atoms, c.weights,
                              c.status if yrel == YRELS[0] else f"{c.status} (yrel {yrel:g})",
                              out.steps, prec)

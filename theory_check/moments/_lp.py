@@ -308,13 +308,16 @@ def _verified_measure(x: np.ndarray, u: np.ndarray, d: list[Fraction], e: list[F
 
 
 def certified_interval(w: list[Fraction], q: int, rho: Fraction, eps: Any,
-                       extra: np.ndarray | None = None, kkt: bool = True) -> dict[str, Any]:
+                       extra: np.ndarray | None = None, kkt: bool = True,
+                       whole_line: bool = False) -> dict[str, Any]:
     """Both ends of the m_q interval with exact inner and outer bounds (box radii eps_j ≥ 0, or
     eps = 0 for equalities), in m-units: {'lower': {...}, 'upper': {...}, 'basis': …}.
 
     Box radii > 0: each end first by the multiprecision KKT path (`_kkt.certified_end`: any
     length, radii far below float resolution), then, where that does not certify, by this
     module's grid LP certificate. `extra`: grid points to add (u units, e.g. the data's atoms).
+    `whole_line`: support R, searched on [-ρ, ρ]: only the lower end (q even), by the KKT path,
+    its dual polynomial certified on all of R ('upper' is then None).
     """
     k = len(w)
     eps_l = [Fraction(v) for v in np.broadcast_to(np.asarray(eps, dtype=object), (k,))]
@@ -330,12 +333,15 @@ def certified_interval(w: list[Fraction], q: int, rho: Fraction, eps: Any,
     scale = rho**q
     out: dict[str, Any] = {"basis": basis}
     use_kkt = kkt and all(v > 0 for v in e)
-    for s, tag in ((1, "upper"), (-1, "lower")):
+    if whole_line and not use_kkt:
+        raise ValueError("whole_line needs box radii > 0 (the KKT path)")
+    out["upper"] = None
+    for s, tag in ((-1, "lower"),) if whole_line else ((1, "upper"), (-1, "lower")):
         row: dict[str, Any] | None = None
         if use_kkt:
             from theory_check.moments._kkt import certified_end
             try:
-                c = certified_end(d, e, q, s, extra=extra)
+                c = certified_end(d, e, q, s, extra=extra, whole_line=whole_line)
             except (ArithmeticError, ValueError) as exc:
                 # a failed polish only costs the fast path: the grid LP certificate follows
                 c = None
@@ -347,7 +353,7 @@ def certified_interval(w: list[Fraction], q: int, rho: Fraction, eps: Any,
                        "engine": "kkt", "prec": c.prec}
             elif c is not None:
                 kkt_status = c.status
-        if row is None and use_kkt and min(e) < RESOLVABLE_LP * max(abs(v) for v in d):
+        if row is None and use_kkt and (whole_line or min(e) < RESOLVABLE_LP * max(abs(v) for v in d)):
             # radii below float resolution: the grid LP cannot certify them either
             row = {"inner": None, "outer": None, "tau": None, "status": "radius below float "
                    "resolution and the KKT path did not certify", "rounds": 0, "grid_points": 0,
