@@ -33,7 +33,6 @@ from theory_check.moments._basis import cheb_to_mono
 
 GRID = 400
 ROUNDS = 6
-R_MIN = Fraction(1, 2**26)   # smallest half-width of the bisection in `poly_lower_bound`
 HIGHS_TOL = 1e-10
 RESOLVABLE_LP = Fraction(1, 10**9)  # radii (relative to the data) a float grid LP can certify
 
@@ -47,38 +46,17 @@ def _f(x: fmpq) -> Fraction:
     return Fraction(int(x.p), int(x.q))
 
 
-def poly_lower_bound(P: fmpq_poly, estimate: float, r_min: Fraction = R_MIN, rel: float = 1e-2
-                     ) -> Fraction:
-    """A rational L ≤ min_{u∈[-1,1]} P(u), exactly: on each interval [c - r, c + r] of a bisection
-    (starting from 4·deg P equal pieces), `P(c + t) = Σ a_n t^n` (exact Taylor shift) gives
-    `P ≥ a_0 - Σ_{n≥1} |a_n| r^n`.
+def poly_lower_bound(P: fmpq_poly, estimate: float, rel: float = 1e-2) -> Fraction:
+    """A rational L ≤ min_{u∈[-1,1]} P(u), rigorous (`_kkt.lower_bound`: Taylor forms in ball
+    arithmetic on a bisection of [-1, 1]).
 
-    `estimate`: a float value of min P (from Newton-refined local minima). An interval is
-    accepted once its bound is ≥ 0 or ≥ (1 + rel)·min(estimate, 0) (no subdivision can do much
-    better than a value P takes), or r < r_min; the returned L is the least accepted bound, so
-    it is rigorous whatever the estimate (a poor one only costs subdivisions).
+    `estimate`: a float value of min P (from Newton-refined local minima); pieces are refined
+    until their bound is ≥ (1 + rel)·min(estimate, 0) (no subdivision can do much better than
+    a value P takes). L is rigorous whatever the estimate (a poor one only costs subdivisions).
     """
-    target = _q(Fraction(min(0.0, estimate) * (1 + rel)) - Fraction(1, 2**200))
-    zero = fmpq(0)
-    best: fmpq | None = None
-    n0 = max(4 * P.degree(), 4)
-    h0 = fmpq(1, n0)
-    stack = [(fmpq(2 * i + 1 - n0, n0), h0) for i in range(n0)]
-    r_stop = _q(r_min)
-    while stack:
-        c, r = stack.pop()
-        a = P(fmpq_poly([c, 1])).coeffs() or [zero]
-        rr, tail = r, zero
-        for v in a[1:]:
-            tail += abs(v) * rr
-            rr *= r
-        low = a[0] - tail
-        if low >= zero or low >= target or r < r_stop:
-            best = low if best is None else min(best, low)
-        else:
-            h = r / 2
-            stack += [(c - h, h), (c + h, h)]
-    return _f(best) if best is not None else Fraction(0)
+    from theory_check.moments._kkt import lower_bound
+    target = Fraction(min(0.0, estimate) * (1 + rel)) - Fraction(1, 2**200)
+    return lower_bound(P, [], target)
 
 
 def _float_minima(basis: str, y: np.ndarray, q: int, s: int) -> tuple[np.ndarray, float]:
