@@ -30,7 +30,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from fractions import Fraction as F
+from typing import TypeVar
 
 import mpmath
 import numpy as np
@@ -39,6 +41,9 @@ from _harness import report
 from theory_check.moments import moment_interval
 from theory_check.moments._basis import chebyshev_blocks, mono_to_cheb
 from theory_check.moments._sdp import build_program, objective_row, solve_sdp
+
+T = TypeVar("T")
+Num = F | float | mpmath.mpf
 
 try:
     import sdpap
@@ -205,7 +210,7 @@ def clarabel_interval(w: list[F], q: int, eps: float) -> dict:
             "status": "/".join(sorted({f"{r['solver'].lower()}:{r['status']}" for r in (lo, hi)}))}
 
 
-def timed(fn, repeats: int = 3) -> tuple[object, float]:
+def timed(fn: Callable[[], T], repeats: int = 3) -> tuple[T, float]:
     """(result, median seconds): one run, and two more if it took ≤ 30 s."""
     t0 = time.perf_counter()
     res = fn()
@@ -218,7 +223,7 @@ def timed(fn, repeats: int = 3) -> tuple[object, float]:
     return res, statistics.median(times)
 
 
-def digits(lo, hi, ref_lo, ref_hi) -> float:
+def digits(lo: Num, hi: Num, ref_lo: Num, ref_hi: Num) -> float:
     """-log10 of the larger end error relative to the reference width."""
     with mpmath.workdps(200):
         lo, hi, ref_lo, ref_hi = (mp(x) for x in (lo, hi, ref_lo, ref_hi))
@@ -229,7 +234,7 @@ def digits(lo, hi, ref_lo, ref_hi) -> float:
         return float(-mpmath.log10(err / width)) if err > 0 else math.inf
 
 
-def mp(x: F | float | mpmath.mpf) -> mpmath.mpf:
+def mp(x: Num) -> mpmath.mpf:
     """x at 200 digits (Fractions exactly rounded)."""
     with mpmath.workdps(200):
         return mpmath.mpf(x.numerator) / x.denominator if isinstance(x, F) else mpmath.mpf(x)
