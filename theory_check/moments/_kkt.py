@@ -37,6 +37,7 @@ from flint import arb, arb_mat, arb_poly, fmpq, fmpq_poly
 
 SHRINK = Fraction(1, 2**50)   # η: the inner measure solves the problem with radii (1 - η)·e
 NEWTON_STEPS = 40
+LM_TRIES = 24     # λ × 16 per failed try: past 16^24 the step is nil
 DEBUG = False
 MIN_PIECE = Fraction(1, 2**70)  # smallest piece of [-1, 1] that `lower_bound` subdivides
 
@@ -76,7 +77,7 @@ class Structure:
 
 
 def structure_from_lp(x: np.ndarray, u: np.ndarray, y: np.ndarray, minima: np.ndarray, q: int,
-                      s: int, yrel: float = 1e-8) -> Structure | None:
+                      s: int, yrel: float = 1e-8, basis: str = "monomial") -> Structure | None:
     """Read a structure off a float grid-LP solution: the grid support clustered onto the dual
     polynomial's local minima (interior atoms) and the ends ±1 (boundary atoms); active rows
     where |y_n| > yrel·max|y| (side: the sign of y_n). Rows the vertex holds at a side with a
@@ -98,10 +99,16 @@ def structure_from_lp(x: np.ndarray, u: np.ndarray, y: np.ndarray, minima: np.nd
         # an end owning grid mass is a boundary atom if the dual polynomial vanishes there (to
         # float accuracy); otherwise the mass belongs to an interior minimum the ends' rounding
         # hid, kept at its mass-weighted position
-        is_end = c in (-1.0, 1.0) and abs(_float_P(y, q, s, c)) <= 1e-7 * ysum
+        is_end = c in (-1.0, 1.0) and abs(_float_P(y, q, s, c, basis)) <= 1e-7 * ysum
         atoms.append(c if is_end or c not in (-1.0, 1.0) else float(np.average(pts[m], weights=wts[m])))
         weights.append(float(wts[m].sum()))
         interior.append(not is_end)
+    # grid mass at the level of the LP's tolerances is noise, not an atom (an atom there would
+    # impose P(x) = 0 where the dual need not vanish)
+    keep_i = [i for i, b in enumerate(weights) if b > 1e-10 * sum(weights)]
+    atoms = [atoms[i] for i in keep_i]
+    weights = [weights[i] for i in keep_i]
+    interior = [interior[i] for i in keep_i]
     ymax = float(np.max(np.abs(y))) if y.size else 0.0
     if ymax == 0:
         return None
@@ -110,9 +117,11 @@ def structure_from_lp(x: np.ndarray, u: np.ndarray, y: np.ndarray, minima: np.nd
     return Structure(atoms, weights, [float(v) for v in y], interior, active, signs)
 
 
-def _float_P(y: np.ndarray, q: int, s: int, u: float) -> float:
-    """The float dual polynomial Σ y_n u^n - s u^q at one point."""
-    return float(np.polynomial.polynomial.polyval(u, y)) - s * u**q
+def _float_P(y: np.ndarray, q: int, s: int, u: float, basis: str = "monomial") -> float:
+    """The float dual polynomial Σ y_n φ_n(u) - s u^q at one point."""
+    val = (np.polynomial.chebyshev.chebval(u, y) if basis == "chebyshev"
+           else np.polynomial.polynomial.polyval(u, y))
+    return float(val) - s * u**q
 
 
 @dataclass(frozen=True)
@@ -130,57 +139,80 @@ class Polished:
     prec: int
 
 
+def _rows_at(x: arb, k: int, q: int, basis: str) -> tuple[list[arb], list[arb], list[arb], list[arb]]:
+    """φ_n(x), φ_n'(x), φ_n''(x) for n < k (monomials u^n or Chebyshev T_n), and
+    (x^q, q x^(q-1), q(q-1) x^(q-2)) for the objective."""
+    if basis == "chebyshev":
+        # T_(n+1) = 2x T_n - T_(n-1), and the same recurrence differentiated once and twice
+        t, dt, ddt = [arb(1), x], [arb(0), arb(1)], [arb(0), arb(0)]
+        for n in range(1, k - 1):
+            t.append(2 * x * t[n] - t[n - 1])
+            dt.append(2 * t[n] + 2 * x * dt[n] - dt[n - 1])
+            ddt.append(4 * dt[n] + 2 * x * ddt[n] - ddt[n - 1])
+        t, dt, ddt = t[:k], dt[:k], ddt[:k]
+    else:
+        pw = [arb(1)]
+        for _ in range(k):
+            pw.append(pw[-1] * x)
+        t = pw[:k]
+        dt = [arb(0)] + [n * pw[n - 1] for n in range(1, k)]
+        ddt = [arb(0), arb(0)] + [n * (n - 1) * pw[n - 2] for n in range(2, k)]
+        ddt = ddt[:k]
+    xq2 = x ** (q - 2) if q >= 2 else arb(0)
+    xq1 = xq2 * x if q >= 2 else (arb(1) if q == 1 else arb(0))
+    obj = [xq1 * x if q >= 1 else arb(1), q * xq1 if q >= 1 else arb(0), q * (q - 1) * xq2]
+    return t, dt, ddt, obj
+
+
 def _system(z: list[arb], na: int, inn: list[int], A: list[int], rhs: list[arb], q: int, s: int,
-            jac: bool) -> tuple[list[arb], list[list[arb]] | None]:
+            jac: bool, k: int, basis: str = "monomial"
+            ) -> tuple[list[arb], list[list[arb]] | None]:
     """Residual F(z) (and Jacobian) of the complementarity equations; z = (interior atoms,
-    weights, y on the active rows). F: primal rows n ∈ A, P(x_i) = 0 (all atoms), P'(x_i) = 0
-    (interior atoms)."""
+    weights, y on the active rows, then every atom's starting position). F: primal rows n ∈ A
+    (`Σ_i b_i φ_n(x_i) = rhs_n`), P(x_i) = 0 (all atoms), P'(x_i) = 0 (interior atoms), with
+    P = Σ_(n∈A) y_n φ_n - s u^q."""
     nI, nA = len(inn), len(A)
     atoms = list(z[nI + na + nA:])          # the boundary atoms ride at the end of z (fixed)
     for c, i in enumerate(inn):
         atoms[i] = z[c]
     weights = z[nI:nI + na]
     y = z[nI + na:nI + na + nA]
-    sq, qq = arb(s), arb(q)
-    pw = [[arb(1)] for _ in atoms]
-    for i, x in enumerate(atoms):
-        for _ in range(q):
-            pw[i].append(pw[i][-1] * x)
+    sq = arb(s)
+    ev = [_rows_at(x, k, q, basis) for x in atoms]
     F: list[arb] = []
     for r, n in enumerate(A):
-        F.append(sum((weights[i] * pw[i][n] for i in range(na)), arb(0)) - rhs[r])
+        F.append(sum((weights[i] * ev[i][0][n] for i in range(na)), arb(0)) - rhs[r])
     for i in range(na):
-        F.append(sum((y[c] * pw[i][n] for c, n in enumerate(A)), arb(0)) - sq * pw[i][q])
+        F.append(sum((y[c] * ev[i][0][n] for c, n in enumerate(A)), arb(0)) - sq * ev[i][3][0])
     dP = {}
     for i in inn:
-        dP[i] = (sum((y[c] * n * pw[i][n - 1] for c, n in enumerate(A) if n > 0), arb(0))
-                 - sq * qq * pw[i][q - 1])
+        dP[i] = sum((y[c] * ev[i][1][n] for c, n in enumerate(A)), arb(0)) - sq * ev[i][3][1]
         F.append(dP[i])
     if not jac:
         return F, None
     ncol = nI + na + nA
     J = [[arb(0)] * ncol for _ in range(len(F))]
-    r = 0
     # A weight that no active row sees (an atom at 0 when row 0 is free; its column is x^n,
     # n ∈ A, nearly null) is left to `recentre`: a step along such a column would be huge.
-    unseen = {i for i in range(na) if A and abs(float(atoms[i].mid())) ** min(A) < 1e-12}
+    unseen = {i for i in range(na) if A and basis == "monomial"
+              and abs(float(atoms[i].mid())) ** min(A) < 1e-12}
+    r = 0
     for n in A:                  # primal rows: ∂/∂x_i (interior), ∂/∂b_i
         for c, i in enumerate(inn):
-            J[r][c] = weights[i] * n * pw[i][n - 1] if n > 0 else arb(0)
+            J[r][c] = weights[i] * ev[i][1][n]
         for i in range(na):
-            J[r][nI + i] = arb(0) if i in unseen else pw[i][n]
+            J[r][nI + i] = arb(0) if i in unseen else ev[i][0][n]
         r += 1
     for i in range(na):          # P(x_i) = 0: ∂/∂x_i = P'(x_i) (interior), ∂/∂y_n
         if i in dP:
             J[r][inn.index(i)] = dP[i]
         for c, n in enumerate(A):
-            J[r][nI + na + c] = pw[i][n]
+            J[r][nI + na + c] = ev[i][0][n]
         r += 1
     for c0, i in enumerate(inn):  # P'(x_i) = 0
-        J[r][c0] = (sum((y[c] * n * (n - 1) * pw[i][n - 2] for c, n in enumerate(A) if n > 1),
-                        arb(0)) - sq * qq * (qq - 1) * pw[i][q - 2])
+        J[r][c0] = sum((y[c] * ev[i][2][n] for c, n in enumerate(A)), arb(0)) - sq * ev[i][3][2]
         for c, n in enumerate(A):
-            J[r][nI + na + c] = n * pw[i][n - 1] if n > 0 else arb(0)
+            J[r][nI + na + c] = ev[i][1][n]
         r += 1
     return F, J
 
@@ -194,7 +226,7 @@ def _norm(F: list[arb]) -> float:
 
 
 def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure | Polished,
-           prec: int, shrink: Fraction = Fraction(0)) -> Polished | None:
+           prec: int, shrink: Fraction = Fraction(0), basis: str = "monomial") -> Polished | None:
     """Newton on the complementarity equations (module docstring) at `prec` bits, radii
     (1 - shrink)·e. Unknowns: interior atoms, all weights, y on the active rows. Steps solve
     `(JᵀJ + λ diag JᵀJ) Δ = -JᵀF` (Levenberg–Marquardt, λ shrinking as the residual falls), so
@@ -214,7 +246,7 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
         tol = 2.0 ** (-(prec - 64)) * scale
         ncol = nI + na + nA
         lam = 2.0 ** -20
-        F, J = _system(z, na, inn, A, rhs, q, s, True)
+        F, J = _system(z, na, inn, A, rhs, q, s, True, k, basis)
         res = _norm(F)
         step = 0
         for step in range(NEWTON_STEPS):
@@ -228,7 +260,7 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
             g = -(Jt * arb_mat(len(F), 1, F))
             diag = [N[j, j] for j in range(ncol)]
             floor = max(float(v.mid()) for v in diag) * 2.0 ** (-(prec // 2))
-            for _ in range(60):
+            for _ in range(LM_TRIES):
                 if DEBUG:
                     print("  lam", lam)
                 M = arb_mat(N)
@@ -241,7 +273,7 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
                 trial = list(z)
                 for j in range(ncol):
                     trial[j] = z[j] + delta[j, 0].mid()
-                Ft, _ = _system(trial, na, inn, A, rhs, q, s, False)
+                Ft, _ = _system(trial, na, inn, A, rhs, q, s, False, k, basis)
                 rt = _norm(Ft)
                 if math.isfinite(rt) and rt < res:
                     break
@@ -250,7 +282,7 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
                 return None
             z = trial
             lam = max(lam / 64, 2.0 ** -(prec // 2))
-            F, J = _system(z, na, inn, A, rhs, q, s, True)
+            F, J = _system(z, na, inn, A, rhs, q, s, True, k, basis)
             res = _norm(F)
             if DEBUG:
                 print("newton", step, res, lam)
@@ -334,7 +366,7 @@ def violations(p: Polished, d: list[Fraction], e: list[Fraction]) -> tuple[str |
             [p.atoms[i] for i in keep], [p.weights[i] for i in keep], p.y,
             [p.interior[i] for i in keep], p.active, p.signs, p.residual, p.steps, p.prec)
     ymax = max(abs(float(v)) for v in p.y) or 1.0
-    wrong = [n for n in p.active if p.signs[n] * float(p.y[n]) < -1e-20 * ymax]
+    wrong = [n for n in p.active if e[n] > 0 and p.signs[n] * float(p.y[n]) < -1e-20 * ymax]
     if wrong:
         # a multiplier of the wrong sign: the row should not be held at that side (release it)
         signs = {n: v for n, v in p.signs.items() if n not in wrong}
@@ -541,13 +573,78 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
         if st is None:
             continue
         out, why = _continue(d, e, q, s, st, steps, prec)
+        if out is None and not why.startswith(f"Newton did not converge at e·{steps[0]}"):
+            # lost further down the continuation: a change of structure, which another
+            # threshold for the first guess would not mend
+            break
         if out is not None:
             tgt = target if target is not None else Fraction(1, 10**12) * min(e)
             c = certify(out, d, e, q, s, -abs(tgt), whole_line)
             return Certified(c.inner, c.outer, c.tau, c.atoms, c.weights,
                              c.status if yrel == YRELS[0] else f"{c.status} (yrel {yrel:g})",
                              out.steps, prec)
+    if lift > 1:
+        eq = _equality_route(d, e, q, s, prec, extra, whole_line)
+        if eq is not None:
+            return eq
     return Certified(None, None, None, [], [], why, 0, prec)
+
+
+def _equality_route(d: list[Fraction], e: list[Fraction], q: int, s: int, prec: int,
+                    extra: np.ndarray | None, whole_line: bool) -> Certified | None:
+    """Radii far below float resolution on interior data: the e = 0 problem's KKT point (every
+    row an equality) already sandwiches the answer. Its measure, rounded, matches the data to
+    ~2^-prec, inside any box of radius e; its dual gives `outer = Σ y_n d_n + Σ |y_n| e_n + τ`.
+    So inner ≤ optimum ≤ inner + Σ|y_n| e_n + τ: tight whenever e·|y|₁ is small beside the
+    interval (interior data have an interval of positive width at e = 0). None if the e = 0
+    point cannot be polished."""
+    from theory_check.moments._basis import cheb_to_mono, chebyshev_moments
+    from theory_check.moments._lp import grid_solve
+    k = len(d)
+    zero = [Fraction(0)] * k
+    # equality rows in the Chebyshev basis: the monomial ones are too ill-conditioned for the
+    # float grid LP beyond k ≈ 20 (a box of radius e leaves them room; equalities do not)
+    dc = chebyshev_moments(list(d), Fraction(1))
+    g = grid_solve(dc, zero, q, s, "chebyshev", extra, max_rounds=GRID_ROUNDS, seconds=2.0)
+    if g.x.size == 0:
+        # HiGHS sometimes gives up on the equality form; a box of radius 1e-11 around the
+        # Chebyshev data is only a starting guess's worth of difference
+        g = grid_solve(dc, [Fraction(1, 10**11)] * k, q, s, "chebyshev", extra,
+                       max_rounds=GRID_ROUNDS, seconds=2.0)
+    if g.x.size == 0:
+        return None
+    st = structure_from_lp(g.x, g.u, g.y, g.minima, q, s, 1e-300, "chebyshev")
+    if st is None:
+        return None
+    st = Structure(st.atoms, st.weights, st.y, st.interior, list(range(k)),
+                   {n: 1 for n in range(k)})
+    cur: Structure | Polished = st
+    out = None
+    for _ in range(REPAIRS + 1):
+        out = polish(dc, zero, q, s, cur, prec, basis="chebyshev")
+        if out is None:
+            return None
+        why, repaired = violations(out, dc, zero)
+        if why is None:
+            break
+        if repaired is None:
+            return None
+        cur = repaired
+    else:
+        return None
+    # the dual in monomials, exactly (Σ_n y_n T_n = Σ_j (Σ_n y_n t_nj) u^j)
+    T = cheb_to_mono(k - 1)
+    yc = [_exact(v) for v in out.y]
+    ym = [sum((yc[n] * T[n][j] for n in range(j, k) if T[n][j]), Fraction(0)) for j in range(k)]
+    with flint.ctx.workprec(prec):
+        ya = [arb(_q(v)) for v in ym]
+    out = Polished(out.atoms, out.weights, ya, out.interior, out.active, out.signs, out.residual,
+                   out.steps, prec)
+    c = certify(out, d, e, q, s, -Fraction(1, 10**12) * min(e), whole_line)
+    if c.inner is None or c.outer is None:
+        return None
+    return Certified(c.inner, c.outer, c.tau, c.atoms, c.weights, f"{c.status} (e = 0 KKT point)",
+                     out.steps, prec)
 
 
 YRELS = (1e-8, 1e-11, 1e-5)

@@ -34,6 +34,7 @@ from theory_check.moments._basis import cheb_to_mono
 GRID = 400
 ROUNDS = 6
 HIGHS_TOL = 1e-10
+HIGHS_SECONDS = 10.0  # a degenerate grid LP can stall HiGHS; past this it counts as failed
 RESOLVABLE_LP = Fraction(1, 10**9)  # radii (relative to the data) a float grid LP can certify
 
 
@@ -148,7 +149,8 @@ class GridSolution:
 
 
 def grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
-               extra: np.ndarray | None = None, max_rounds: int = ROUNDS) -> GridSolution:
+               extra: np.ndarray | None = None, max_rounds: int = ROUNDS,
+               seconds: float = HIGHS_SECONDS) -> GridSolution:
     """max s·μ_q over measures on a grid of [-1, 1] (Chebyshev points + `extra`), refined by
     exchange until the float dual polynomial is nonnegative (`x` empty if the first LP fails)."""
     k = len(d)
@@ -164,7 +166,8 @@ def grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
     for rounds in range(1, max_rounds + 1):
         A = _rows(basis, k, u)
         c = -s * u**q
-        opts = {"primal_feasibility_tolerance": HIGHS_TOL, "dual_feasibility_tolerance": HIGHS_TOL}
+        opts = {"primal_feasibility_tolerance": HIGHS_TOL, "dual_feasibility_tolerance": HIGHS_TOL,
+                "time_limit": seconds}
         if eq:
             res = linprog(c, A_eq=A, b_eq=dn, bounds=(0, None), method="highs", options=opts)
         else:
