@@ -3,8 +3,11 @@
 proofs/theory.md §2, C6, C7: a balanced student is a nonnegative measure μ_θ = Σ β_i δ_λi whose
 moments are its Markov parameters; training on length k fixes m_0 … m_{k-1}. Public API:
 
-- `moment_interval(moments, q, support=, eps=, norm=)`: the exact range of m_q (SDP over the
-  moment cone in a Chebyshev basis, sandwiched by a grid LP; exact rationals where possible).
+- `moment_interval(moments, q, support=, eps=, norm=)`: the exact range of m_q: exact rationals
+  where possible; box tolerances by certified bounds (`_kkt`: the extremal measure and its dual
+  polynomial polished by Newton in multiprecision, both verified exactly; `_lp`: the grid-LP
+  certificate as fallback); otherwise an SDP over the moment cone in a Chebyshev basis,
+  sandwiched by a grid LP.
 - `identify(atoms, weights, k, support=)`: whether k moments determine the measure, the exact
   minimal k, and a counterexample measure / balanced student when they do not.
 - `worst_case_extrapolation(atoms, weights, k, q, delta, norm=)`: exact `max_{j≤q} |m_j - ŵ_j|`.

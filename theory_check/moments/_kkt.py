@@ -527,6 +527,7 @@ def certify(p: Polished, d: list[Fraction], e: list[Fraction], q: int, s: int,
 
 
 GRID_ROUNDS = 2
+ROUNDS_RETRY = 6
 RESOLVABLE = 1e-7   # a float grid LP sees boxes of radius ≥ RESOLVABLE·|d|_∞ (HiGHS tolerances 1e-10)
 
 
@@ -562,32 +563,70 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
         steps = [Fraction(10) ** (n - j) for j in range(n + 1)]  # 10^n, …, 10, 1
     # a few exchange rounds suffice: the grid LP only has to show the structure, Newton does
     # the rest (and a wrong guess is caught by the checks and the exact verification)
-    g = grid_solve(d, [v * steps[0] for v in e], q, s, "monomial", extra, max_rounds=GRID_ROUNDS)
-    if g.x.size == 0:
-        return Certified(None, None, None, [], [], g.status, 0, prec)
     why = "no structure in the grid LP solution"
-    for yrel in YRELS:
-        # which multipliers count as nonzero is the one guess a float dual cannot settle: a
-        # threshold that drops a small true multiplier leaves Newton an inconsistent system
-        st = structure_from_lp(g.x, g.u, g.y, g.minima, q, s, yrel)
-        if st is None:
+    for rounds in (GRID_ROUNDS, ROUNDS_RETRY):
+        # a few exchange rounds usually suffice for the structure; where they do not, a grid
+        # refined further is a better guess
+        g = grid_solve(d, [v * steps[0] for v in e], q, s, "monomial", extra, max_rounds=rounds)
+        if g.x.size == 0:
+            why = g.status
             continue
-        out, why = _continue(d, e, q, s, st, steps, prec)
-        if out is None and not why.startswith(f"Newton did not converge at e·{steps[0]}"):
-            # lost further down the continuation: a change of structure, which another
-            # threshold for the first guess would not mend
-            break
-        if out is not None:
-            tgt = target if target is not None else Fraction(1, 10**12) * min(e)
-            c = certify(out, d, e, q, s, -abs(tgt), whole_line)
-            return Certified(c.inner, c.outer, c.tau, c.atoms, c.weights,
-                             c.status if yrel == YRELS[0] else f"{c.status} (yrel {yrel:g})",
-                             out.steps, prec)
+        for yrel in YRELS:
+            # which multipliers count as nonzero is the one guess a float dual cannot settle: a
+            # threshold that drops a small true multiplier leaves Newton an inconsistent system
+            st = structure_from_lp(g.x, g.u, g.y, g.minima, q, s, yrel)
+            if st is None:
+                continue
+            out, why = _continue(d, e, q, s, st, steps, prec)
+            if out is None and not why.startswith(f"Newton did not converge at e·{steps[0]}"):
+                # lost further down the continuation: a change of structure, which another
+                # threshold for the first guess would not mend
+                break
+            if out is not None:
+                tgt = target if target is not None else Fraction(1, 10**12) * min(e)
+                c = certify(out, d, e, q, s, -abs(tgt), whole_line)
+                for _ in range(EXCHANGES):
+                    # the dual polynomial dips below 0 where the structure has no atom: add one
+                    # there (weight 0) and polish again (an exchange step at full precision)
+                    if c.tau is None or c.tau <= 1000 * abs(tgt) or whole_line:
+                        break
+                    grown = _add_touching_point(out, q, s)
+                    nxt = None if grown is None else _continue(d, e, q, s, grown, [Fraction(1)],
+                                                               prec)[0]
+                    if nxt is None:
+                        break
+                    c2 = certify(nxt, d, e, q, s, -abs(tgt), whole_line)
+                    if c2.inner is None or c2.tau is None or c2.tau >= c.tau:
+                        break
+                    out, c = nxt, c2
+                note = "" if (yrel, rounds) == (YRELS[0], GRID_ROUNDS) else \
+                    f" (yrel {yrel:g}, {rounds} grid rounds)"
+                return Certified(c.inner, c.outer, c.tau, c.atoms, c.weights, c.status + note,
+                                 out.steps, prec)
     if lift > 1:
         eq = _equality_route(d, e, q, s, prec, extra, whole_line)
         if eq is not None:
             return eq
     return Certified(None, None, None, [], [], why, 0, prec)
+
+
+EXCHANGES = 3
+
+
+def _add_touching_point(p: Polished, q: int, s: int) -> Structure | None:
+    """The structure of `p` plus an atom (weight 0) at the least point of its dual polynomial
+    on [-1, 1] (float search), boundary if that is an end."""
+    from theory_check.moments._lp import _float_minima
+    y = np.array([float(v) for v in p.y])
+    minima, _ = _float_minima("monomial", y, q, s)
+    pts = np.concatenate([minima, [-1.0, 1.0]])
+    vals = [_float_P(y, q, s, float(t)) for t in pts]
+    t = float(pts[int(np.argmin(vals))])
+    if any(abs(t - float(a)) < 1e-9 for a in p.atoms):
+        return None
+    end = t in (-1.0, 1.0)
+    return Structure([*[float(a) for a in p.atoms], t], [*[float(b) for b in p.weights], 0.0],
+                     [float(v) for v in p.y], [*p.interior, not end], p.active, p.signs)
 
 
 def _equality_route(d: list[Fraction], e: list[Fraction], q: int, s: int, prec: int,

@@ -10,8 +10,9 @@ extremize s·μ_q over μ ≥ 0 on [-1, 1] with `|Σ_i φ_n(u) dμ - d_n| ≤ e_
   is an exact rational lower bound of the optimum.
 - Outer (weak duality): for any y with `P(u) = Σ_n y_n φ_n(u) - s u^q ≥ -τ` on [-1, 1],
   `s·μ_q ≤ Σ_n y_n d_n + τ d_0 + Σ_n |y'_n| e_n` (y' = y with τ added to the constant term).
-  y is the LP dual (rounded to rationals); τ is a rigorous bound from exact Taylor expansions of
-  P on a bisection of [-1, 1] (`poly_lower_bound`). The bound is an exact rational.
+  y is the LP dual (rounded to rationals); τ is a rigorous bound from Taylor forms of P in
+  ball arithmetic on a bisection of [-1, 1] (`poly_lower_bound`). The bound is an exact rational.
+  (For box radii > 0 `certified_interval` tries the multiprecision KKT path `_kkt` first.)
 
 The grid is refined by exchange: after each solve the points where P is most negative (the dual
 polynomial's touching points) are added, so both bounds converge to the optimum.
