@@ -557,17 +557,20 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
     scale = max(abs(float(v)) for v in d) or 1.0
     emin = min(float(v) for v in e)
     lift = max(1.0, RESOLVABLE * scale / emin)
-    steps = [Fraction(1)]
+    steps = [list(e)]
     if lift > 1:
+        # only the radii below resolution are raised to it, then brought down a decade a step
+        # (raising every row alike would start from a far-off problem on the resolvable rows)
         n = math.ceil(math.log10(lift))
-        steps = [Fraction(10) ** (n - j) for j in range(n + 1)]  # 10^n, …, 10, 1
+        floor = Fraction(RESOLVABLE) * Fraction(scale)
+        steps = [[max(v, floor / 10**j) for v in e] for j in range(n)] + [list(e)]
     # a few exchange rounds suffice: the grid LP only has to show the structure, Newton does
     # the rest (and a wrong guess is caught by the checks and the exact verification)
     why = "no structure in the grid LP solution"
     for rounds in (GRID_ROUNDS, ROUNDS_RETRY):
         # a few exchange rounds usually suffice for the structure; where they do not, a grid
         # refined further is a better guess
-        g = grid_solve(d, [v * steps[0] for v in e], q, s, "monomial", extra, max_rounds=rounds)
+        g = grid_solve(d, steps[0], q, s, "monomial", extra, max_rounds=rounds)
         if g.x.size == 0:
             why = g.status
             continue
@@ -578,7 +581,7 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
             if st is None:
                 continue
             out, why = _continue(d, e, q, s, st, steps, prec)
-            if out is None and not why.startswith(f"Newton did not converge at e·{steps[0]}"):
+            if out is None and not why.startswith("Newton did not converge at step 0"):
                 # lost further down the continuation: a change of structure, which another
                 # threshold for the first guess would not mend
                 break
@@ -591,7 +594,7 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
                     if c.tau is None or c.tau <= 1000 * abs(tgt) or whole_line:
                         break
                     grown = _add_touching_point(out, q, s)
-                    nxt = None if grown is None else _continue(d, e, q, s, grown, [Fraction(1)],
+                    nxt = None if grown is None else _continue(d, e, q, s, grown, [list(e)],
                                                                prec)[0]
                     if nxt is None:
                         break
@@ -690,17 +693,18 @@ YRELS = (1e-8, 1e-11, 1e-5)
 
 
 def _continue(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure,
-              steps: list[Fraction], prec: int) -> tuple[Polished | None, str]:
-    """Polish `st` at radii e·f for f in `steps` (continuation), repairing the active set where
-    the checks ask for it; the last polished point, or None and why not."""
+              steps: list[list[Fraction]], prec: int) -> tuple[Polished | None, str]:
+    """Polish `st` at each radius vector of `steps` in turn (continuation, the last one e),
+    repairing the active set where the checks ask for it; the last polished point, or None and
+    why not."""
     cur: Structure | Polished = st
     total = 0
-    for f in steps:
-        ef = [v * f for v in e]
+    for j, ef in enumerate(steps):
+        f = f"step {j} (least radius {float(min(ef)):.1e})"
         for _ in range(REPAIRS + 1):
             p = polish(d, ef, q, s, cur, prec, SHRINK)
             if p is None:
-                return None, f"Newton did not converge at e·{f}"
+                return None, f"Newton did not converge at {f}"
             total += p.steps
             why, repaired = violations(p, d, ef)
             if why is not None:
@@ -711,10 +715,10 @@ def _continue(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structur
             if why is None:
                 break
             if repaired is None:
-                return None, f"structure lost at e·{f}: {why}"
+                return None, f"structure lost at {f}: {why}"
             cur = repaired
         else:
-            return None, f"structure not repaired at e·{f}: {why}"
+            return None, f"structure not repaired at {f}: {why}"
         cur = p
     assert isinstance(cur, Polished)
     return Polished(cur.atoms, cur.weights, cur.y, cur.interior, cur.active, cur.signs,
