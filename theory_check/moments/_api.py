@@ -388,6 +388,10 @@ def _lp_interval(w: list[Fraction], q: int, S: tuple[Fraction, Fraction], eps: A
           "rationals; or the grid LP vertex repaired exactly); outer: a rational dual "
           "polynomial Σ y_n u^n - s·u^q ≥ -τ on [-1, 1] proved by Taylor forms in ball "
           "arithmetic"}
+    engines = {lo.get("engine"), hi.get("engine")}
+    method = "kkt" if engines == {"kkt"} else "lp" if engines == {"lp"} else "kkt+lp"
+    solver = {"kkt": "kkt+flint", "lp": "highs+flint"}.get(method, "kkt+highs+flint")
+    ev["method"] = method
     for tag, b in (("min", lo), ("max", hi)):
         ev[f"{tag}.engine"] = b.get("engine")
         if "prec" in b:
@@ -406,7 +410,7 @@ def _lp_interval(w: list[Fraction], q: int, S: tuple[Fraction, Fraction], eps: A
     if reasons:
         return MomentInterval(q, -INF if lo["outer"] is None else lo["outer"],
                               INF if hi["outer"] is None else hi["outer"], INF, Status.UNDECIDED,
-                              "highs+flint", {**ev, "reason": "; ".join(reasons)})
+                              solver, {**ev, "reason": "; ".join(reasons)})
     width = hi["outer"] - lo["outer"]
     tol = Fraction(LP_RTOL) * abs(width) + Fraction(LP_ATOL) * abs(w[0]) * rho**q
     gaps = {"min": lo["inner"] - lo["outer"], "max": hi["outer"] - hi["inner"]}
@@ -420,7 +424,7 @@ def _lp_interval(w: list[Fraction], q: int, S: tuple[Fraction, Fraction], eps: A
     wit = {"lower": ([float(x) for x in lo["atoms"]], [float(x) for x in lo["weights"]]),
            "upper": ([float(x) for x in hi["atoms"]], [float(x) for x in hi["weights"]])}
     return MomentInterval(q, lo["outer"], hi["outer"], width,
-                          Status.UNDECIDED if bad else Status.CERTIFIED, "highs+flint", ev,
+                          Status.UNDECIDED if bad else Status.CERTIFIED, solver, ev,
                           lo["inner"], hi["inner"], wit)
 
 
