@@ -11,8 +11,13 @@ the dual polynomial `P(u) = Σ_n y_n u^n - s u^q` is ≥ 0 on [-1, 1], and
 so `s·μ_q = Σ_n y_n m_n` (complementary slackness). Given the structure (which atoms are
 interior, which rows active) from the float grid LP of `_lp`, these equations are solved by
 Newton (least-squares steps, so a degenerate structure, e.g. a symmetric one, still converges)
-at `prec` bits. For a tolerance below float resolution the structure is carried down from a
-resolvable one by continuation in e (each step e → e/10, Newton from the previous solution).
+at `prec` bits. A wrong guess is mended by active-set steps (`violations`: drop an atom whose
+weight turns negative, release a row whose multiplier has the wrong sign, hold a row that left
+its box) and by exchange steps (an atom added where P dips below 0). For radii below float
+resolution the structure is carried down from resolvable ones by continuation (a decade a
+step), or, for interior data, taken from the e = 0 problem (rows as equalities, Chebyshev
+basis), whose point already sandwiches the answer within Σ|y_n| e_n. On R (`whole_line`) the
+measure is searched on [-1, 1] (the caller scales) and P certified on all of R.
 
 Certificates (all exact rationals):
 - inner: the polished measure of the problem with radii shrunk to (1 - η)e, atoms and weights
@@ -38,7 +43,6 @@ from flint import arb, arb_mat, arb_poly, fmpq, fmpq_poly
 SHRINK = Fraction(1, 2**50)   # η: the inner measure solves the problem with radii (1 - η)·e
 NEWTON_STEPS = 40
 LM_TRIES = 24     # λ × 16 per failed try: past 16^24 the step is nil
-DEBUG = False
 MIN_PIECE = Fraction(1, 2**70)  # smallest piece of [-1, 1] that `lower_bound` subdivides
 
 
@@ -249,7 +253,7 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
         F, J = _system(z, na, inn, A, rhs, q, s, True, k, basis)
         res = _norm(F)
         step = 0
-        for step in range(NEWTON_STEPS):
+        for step in range(NEWTON_STEPS):  # noqa: B007 (the count is reported)
             if not math.isfinite(res):
                 return None
             if res <= tol:
@@ -261,8 +265,6 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
             diag = [N[j, j] for j in range(ncol)]
             floor = max(float(v.mid()) for v in diag) * 2.0 ** (-(prec // 2))
             for _ in range(LM_TRIES):
-                if DEBUG:
-                    print("  lam", lam)
                 M = arb_mat(N)
                 for j in range(ncol):
                     M[j, j] = diag[j] + arb(lam) * (diag[j] + arb(floor))
@@ -284,12 +286,7 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
             lam = max(lam / 64, 2.0 ** -(prec // 2))
             F, J = _system(z, na, inn, A, rhs, q, s, True, k, basis)
             res = _norm(F)
-            if DEBUG:
-                print("newton", step, res, lam)
         else:
-            if DEBUG:
-                print("stuck F", [float(f.mid()) for f in F])
-                print("z", [float(v.mid()) for v in z])
             return None
         atoms = list(z[nI + na + nA:])
         for c, i in enumerate(inn):
