@@ -40,15 +40,12 @@ import flint
 import numpy as np
 from flint import arb, arb_mat, arb_poly, fmpq, fmpq_poly
 
+from theory_check.moments._lp import _f, _float_minima, _q, grid_solve
+
 SHRINK = Fraction(1, 2**50)   # η: the inner measure solves the problem with radii (1 - η)·e
 NEWTON_STEPS = 40
 LM_TRIES = 24     # λ × 16 per failed try: past 16^24 the step is nil
 MIN_PIECE = Fraction(1, 2**70)  # smallest piece of [-1, 1] that `lower_bound` subdivides
-
-
-def _q(x: Fraction | int) -> fmpq:
-    x = Fraction(x)
-    return fmpq(x.numerator, x.denominator)
 
 
 def _exact(v: arb) -> Fraction:
@@ -495,7 +492,7 @@ def certify(p: Polished, d: list[Fraction], e: list[Fraction], q: int, s: int,
                 ok = False
                 break
         if n == q:
-            inner = s * Fraction(int(sum(pw, fmpq(0)).p), int(sum(pw, fmpq(0)).q))
+            inner = s * _f(sum(pw, fmpq(0)))
         pw = [v * a for v, a in zip(pw, qa, strict=True)]
     if not ok:
         inner = None
@@ -547,7 +544,6 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
     `target`: the accuracy asked of the dual's lower bound (default 1e-12·min e).
     `whole_line`: the support is R, searched on [-1, 1] (the caller scales it), certified on R.
     """
-    from theory_check.moments._lp import grid_solve
     if any(v <= 0 for v in e):
         raise ValueError("certified_end needs box radii e_n > 0")
     prec = prec or default_prec(d, e, q)
@@ -616,7 +612,6 @@ EXCHANGES = 3
 def _add_touching_point(p: Polished, q: int, s: int) -> Structure | None:
     """The structure of `p` plus an atom (weight 0) at the least point of its dual polynomial
     on [-1, 1] (float search), boundary if that is an end."""
-    from theory_check.moments._lp import _float_minima
     y = np.array([float(v) for v in p.y])
     minima, _ = _float_minima("monomial", y, q, s)
     pts = np.concatenate([minima, [-1.0, 1.0]])
@@ -638,7 +633,6 @@ def _equality_route(d: list[Fraction], e: list[Fraction], q: int, s: int, prec: 
     interval (interior data have an interval of positive width at e = 0). None if the e = 0
     point cannot be polished."""
     from theory_check.moments._basis import cheb_to_mono, chebyshev_moments
-    from theory_check.moments._lp import grid_solve
     k = len(d)
     zero = [Fraction(0)] * k
     # equality rows in the Chebyshev basis: the monomial ones are too ill-conditioned for the
@@ -657,19 +651,8 @@ def _equality_route(d: list[Fraction], e: list[Fraction], q: int, s: int, prec: 
         return None
     st = Structure(st.atoms, st.weights, st.y, st.interior, list(range(k)),
                    {n: 1 for n in range(k)})
-    cur: Structure | Polished = st
-    out = None
-    for _ in range(REPAIRS + 1):
-        out = polish(dc, zero, q, s, cur, prec, basis="chebyshev")
-        if out is None:
-            return None
-        why, repaired = violations(out, dc, zero)
-        if why is None:
-            break
-        if repaired is None:
-            return None
-        cur = repaired
-    else:
+    out, _ = _continue(dc, zero, q, s, st, [zero], prec, basis="chebyshev")
+    if out is None:
         return None
     # the dual in monomials, exactly (Σ_n y_n T_n = Σ_j (Σ_n y_n t_nj) u^j)
     T = cheb_to_mono(k - 1)
@@ -690,16 +673,17 @@ YRELS = (1e-8, 1e-11, 1e-5)
 
 
 def _continue(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure,
-              steps: list[list[Fraction]], prec: int) -> tuple[Polished | None, str]:
+              steps: list[list[Fraction]], prec: int, basis: str = "monomial"
+              ) -> tuple[Polished | None, str]:
     """Polish `st` at each radius vector of `steps` in turn (continuation, the last one e),
     repairing the active set where the checks ask for it; the last polished point, or None and
-    why not."""
+    why not. `basis`: the rows' basis (Chebyshev for the all-equality e = 0 route)."""
     cur: Structure | Polished = st
     total = 0
     for j, ef in enumerate(steps):
         f = f"step {j} (least radius {float(min(ef)):.1e})"
         for _ in range(REPAIRS + 1):
-            p = polish(d, ef, q, s, cur, prec, SHRINK)
+            p = polish(d, ef, q, s, cur, prec, SHRINK, basis)
             if p is None:
                 return None, f"Newton did not converge at {f}"
             total += p.steps
