@@ -107,3 +107,44 @@ def test_whole_line_lower_end():
     assert r.solver == "kkt+flint" and r.upper == math.inf
     assert isinstance(r.lower, Fraction) and 824 < r.lower < 825 <= r.inner_lower + 1
     assert r.lower <= r.inner_lower <= r.lower + Fraction(1, 10**12)
+
+
+def uniform_scaled(k):
+    """Uniform law on [-2, 2] in u = x/2 units, a box of 1e-6 on each m_n: d_n = 1/(n+1) (even
+    n), radii 1e-6/2^n — from 1e-6 down to 1e-6·2^-(k-1), below float resolution past n ≈ 4."""
+    d = [Fraction(1, j + 1) if j % 2 == 0 else Fraction(0) for j in range(k)]
+    e = [Fraction(1, 10**6) / 2**j for j in range(k)]
+    return d, e
+
+
+def test_refined_grid_lp_resolves_rows_below_float_resolution():
+    """Iterative refinement meets every row to ≤ 1e-6 of the least radius (1.9e-18 at k = 20),
+    where one float solve misses the tiny rows by more than their radius."""
+    from theory_check.moments._lp import grid_solve, refined_grid_solve
+    d, e = uniform_scaled(20)
+    g, viol = refined_grid_solve(d, e, 20, 1)
+    assert g.x.size and viol <= 1e-6
+    one = grid_solve(d, e, 20, 1, "monomial", max_rounds=1)
+    m = np.vander(one.u, 20, increasing=True).T @ one.x
+    miss = np.max(np.abs(m - np.array([float(v) for v in d])) - np.array([float(v) for v in e]))
+    assert miss > float(min(e))
+
+
+def test_box_on_rho_interval_certified_at_k20():
+    """[-2, 2], box 1e-6, k = 20: both ends certified by the KKT path from the refined grid LP,
+    the interval contains the exact e = 0 interval and its ends are pinned to 1e-12·width."""
+    w = [Fraction(2**j, j + 1) if j % 2 == 0 else Fraction(0) for j in range(20)]
+    r = moment_interval(w, 20, 2, 1e-6, "box")
+    ex = moment_interval(w, 20, 2)
+    assert str(r.status) == "certified"
+    assert r.lower <= ex.lower and ex.upper <= r.upper
+    assert max(r.inner_lower - r.lower, r.upper - r.inner_upper) <= Fraction(1, 10**12) * r.width
+    assert {r.evidence["min.engine"], r.evidence["max.engine"]} == {"kkt"}
+
+
+def test_time_budget_gives_no_bound():
+    """A spent budget ends the search with neither bound (INCONCLUSIVE upstream), never a
+    partial one."""
+    d, e = uniform_scaled(28)
+    c = certified_end(d, e, 28, 1, seconds=0.0)
+    assert c.inner is None and c.outer is None and "time budget" in c.status

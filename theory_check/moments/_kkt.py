@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -40,7 +41,14 @@ import flint
 import numpy as np
 from flint import arb, arb_mat, arb_poly, fmpq, fmpq_poly
 
-from theory_check.moments._lp import _f, _float_minima, _q, grid_solve
+from theory_check.moments._lp import (
+    REFINE_MILD,
+    _f,
+    _float_minima,
+    _q,
+    grid_solve,
+    refined_grid_solve,
+)
 
 SHRINK = Fraction(1, 2**50)   # η: the inner measure solves the problem with radii (1 - η)·e
 NEWTON_STEPS = 40
@@ -78,11 +86,13 @@ class Structure:
 
 
 def structure_from_lp(x: np.ndarray, u: np.ndarray, y: np.ndarray, minima: np.ndarray, q: int,
-                      s: int, yrel: float = 1e-8, basis: str = "monomial") -> Structure | None:
+                      s: int, yrel: float = 1e-8, basis: str = "monomial",
+                      row_weight: np.ndarray | None = None) -> Structure | None:
     """Read a structure off a float grid-LP solution: the grid support clustered onto the dual
     polynomial's local minima (interior atoms) and the ends ±1 (boundary atoms); active rows
-    where |y_n| > yrel·max|y| (side: the sign of y_n). Rows the vertex holds at a side with a
-    vanishing multiplier are left free: the weights are re-centred afterwards (`recentre`)."""
+    where |y_n| w_n > yrel·max|y w| (w = `row_weight`, default 1; side: the sign of y_n). Rows
+    the vertex holds at a side with a vanishing multiplier are left free: the weights are
+    re-centred afterwards (`recentre`)."""
     k = y.size
     keep = x > 1e-14 * max(float(x.max()), 1e-300)
     pts, wts = u[keep], x[keep]
@@ -110,10 +120,11 @@ def structure_from_lp(x: np.ndarray, u: np.ndarray, y: np.ndarray, minima: np.nd
     atoms = [atoms[i] for i in keep_i]
     weights = [weights[i] for i in keep_i]
     interior = [interior[i] for i in keep_i]
-    ymax = float(np.max(np.abs(y))) if y.size else 0.0
+    yw = np.abs(y) * (1.0 if row_weight is None else row_weight)
+    ymax = float(np.max(yw)) if y.size else 0.0
     if ymax == 0:
         return None
-    signs = {n: (1 if y[n] > 0 else -1) for n in range(k) if abs(y[n]) > yrel * ymax}
+    signs = {n: (1 if y[n] > 0 else -1) for n in range(k) if yw[n] > yrel * ymax}
     active = sorted(signs)
     return Structure(atoms, weights, [float(v) for v in y], interior, active, signs)
 
@@ -227,12 +238,14 @@ def _norm(F: list[arb]) -> float:
 
 
 def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure | Polished,
-           prec: int, shrink: Fraction = Fraction(0), basis: str = "monomial") -> Polished | None:
+           prec: int, shrink: Fraction = Fraction(0), basis: str = "monomial",
+           max_steps: int | None = None) -> Polished | None:
     """Newton on the complementarity equations (module docstring) at `prec` bits, radii
     (1 - shrink)·e. Unknowns: interior atoms, all weights, y on the active rows. Steps solve
     `(JᵀJ + λ diag JᵀJ) Δ = -JᵀF` (Levenberg–Marquardt, λ shrinking as the residual falls), so
     a rank-deficient J (a non-unique primal) still converges; a step that does not lower the
-    residual is retried with a larger λ. None if it does not converge."""
+    residual is retried with a larger λ. None if it does not converge in `max_steps` steps
+    (default NEWTON_STEPS)."""
     k = len(d)
     with flint.ctx.workprec(prec):
         def _a(v: object) -> arb:
@@ -250,7 +263,7 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
         F, J = _system(z, na, inn, A, rhs, q, s, True, k, basis)
         res = _norm(F)
         step = 0
-        for step in range(NEWTON_STEPS):  # noqa: B007 (the count is reported)
+        for step in range(NEWTON_STEPS if max_steps is None else max_steps):  # noqa: B007
             if not math.isfinite(res):
                 return None
             if res <= tol:
@@ -534,24 +547,62 @@ def default_prec(d: list[Fraction], e: list[Fraction], q: int) -> int:
     return int(256 + 6 * q + 3.33 * 2 * digits)
 
 
+BUDGET = 30.0          # seconds per end (`certified_end`)
+REFINED_OK = 1e-6      # the refined grid LP must meet every row to 1e-6·min e to be read
+REFINED_STEPS = 3      # × NEWTON_STEPS: the Newton steps allowed from a refined structure
+
+
 def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
                   extra: np.ndarray | None = None, prec: int | None = None,
-                  target: Fraction | None = None, whole_line: bool = False) -> Certified:
+                  target: Fraction | None = None, whole_line: bool = False,
+                  seconds: float = BUDGET) -> Certified:
     """Certified inner and outer bounds of max s·μ_q (box radii e_n > 0; module docstring).
 
-    The structure comes from the float grid LP at e itself, or, for radii below float
-    resolution, at e scaled up to RESOLVABLE and carried down by continuation (e → e/10).
+    The structure comes from the float grid LP at e itself; for radii below float resolution,
+    from the grid LP refined to high precision (`_lp.refined_grid_solve`), else from e scaled
+    up to RESOLVABLE and carried down by continuation (e → e/10), else from the e = 0 point.
     `target`: the accuracy asked of the dual's lower bound (default 1e-12·min e).
     `whole_line`: the support is R, searched on [-1, 1] (the caller scales it), certified on R.
+    `seconds`: a budget; past it no further route is tried (the search is INCONCLUSIVE, never
+    wrong, and a failing search would otherwise try every route at every threshold).
     """
     if any(v <= 0 for v in e):
         raise ValueError("certified_end needs box radii e_n > 0")
+    t0 = time.perf_counter()
     prec = prec or default_prec(d, e, q)
+    tgt = target if target is not None else Fraction(1, 10**12) * min(e)
     scale = max(abs(float(v)) for v in d) or 1.0
     emin = min(float(v) for v in e)
     lift = max(1.0, RESOLVABLE * scale / emin)
     steps = [list(e)]
+    why = "no structure in the grid LP solution"
     if lift > 1:
+        # radii spanning decades below float resolution: the grid LP refined to high precision
+        # resolves every row at once, where it converges
+        g, viol = refined_grid_solve(d, e, q, s, extra)
+        if not (g.x.size and viol <= REFINED_OK):
+            g, viol = refined_grid_solve(d, e, q, s, extra, growth=REFINE_MILD[0],
+                                         cost_cap=REFINE_MILD[1])
+        if g.x.size and viol <= REFINED_OK:
+            # a row's share of the objective is |y_n| e_n: with radii spanning decades that,
+            # not |y_n|, separates the active rows, and the widest gap in it is the first guess
+            ew = np.array([float(v) for v in e])
+            for yrel in (_widest_gap(np.abs(g.y) * ew), *YRELS):
+                st = structure_from_lp(g.x, g.u, g.y, g.minima, q, s, yrel, row_weight=ew)
+                if st is None:
+                    continue
+                # the refined structure sits at the true radii: no continuation, but more
+                # Newton steps (a rank-deficient, symmetric system converges linearly at first)
+                out, why = _continue(d, e, q, s, st, [list(e)], prec,
+                                     max_steps=REFINED_STEPS * NEWTON_STEPS)
+                if out is not None:
+                    c = _finish(out, d, e, q, s, tgt, whole_line, prec)
+                    if c.inner is not None:
+                        return _noted(c, f" (refined grid LP, yrel {yrel:g})")
+                if time.perf_counter() - t0 > seconds:
+                    return _spent(seconds, why, prec)
+        else:
+            why = f"refined grid LP: {g.status}, violation {viol:.1e}·min e"
         # only the radii below resolution are raised to it, then brought down a decade a step
         # (raising every row alike would start from a far-off problem on the resolvable rows)
         n = math.ceil(math.log10(lift))
@@ -559,10 +610,11 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
         steps = [[max(v, floor / 10**j) for v in e] for j in range(n)] + [list(e)]
     # a few exchange rounds suffice: the grid LP only has to show the structure, Newton does
     # the rest (and a wrong guess is caught by the checks and the exact verification)
-    why = "no structure in the grid LP solution"
     for rounds in (GRID_ROUNDS, ROUNDS_RETRY):
         # a few exchange rounds usually suffice for the structure; where they do not, a grid
         # refined further is a better guess
+        if time.perf_counter() - t0 > seconds:
+            return _spent(seconds, why, prec)
         g = grid_solve(d, steps[0], q, s, "monomial", extra, max_rounds=rounds)
         if g.x.size == 0:
             why = g.status
@@ -579,31 +631,60 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
                 # threshold for the first guess would not mend
                 break
             if out is not None:
-                tgt = target if target is not None else Fraction(1, 10**12) * min(e)
-                c = certify(out, d, e, q, s, -abs(tgt), whole_line)
-                for _ in range(EXCHANGES):
-                    # the dual polynomial dips below 0 where the structure has no atom: add one
-                    # there (weight 0) and polish again (an exchange step at full precision)
-                    if c.tau is None or c.tau <= 1000 * abs(tgt) or whole_line:
-                        break
-                    grown = _add_touching_point(out, q, s)
-                    nxt = None if grown is None else _continue(d, e, q, s, grown, [list(e)],
-                                                               prec)[0]
-                    if nxt is None:
-                        break
-                    c2 = certify(nxt, d, e, q, s, -abs(tgt), whole_line)
-                    if c2.inner is None or c2.tau is None or c2.tau >= c.tau:
-                        break
-                    out, c = nxt, c2
+                c = _finish(out, d, e, q, s, tgt, whole_line, prec)
                 note = "" if (yrel, rounds) == (YRELS[0], GRID_ROUNDS) else \
                     f" (yrel {yrel:g}, {rounds} grid rounds)"
-                return Certified(c.inner, c.outer, c.tau, c.atoms, c.weights, c.status + note,
-                                 out.steps, prec)
+                return _noted(c, note)
+            if time.perf_counter() - t0 > seconds:
+                return _spent(seconds, why, prec)
     if lift > 1:
         eq = _equality_route(d, e, q, s, prec, extra, whole_line)
         if eq is not None:
             return eq
     return Certified(None, None, None, [], [], why, 0, prec)
+
+
+def _widest_gap(v: np.ndarray) -> float:
+    """The threshold (relative to max v) in the widest gap of log v (a factor ≥ 100 apart),
+    or the first of YRELS if there is none."""
+    top = float(v.max()) if v.size else 0.0
+    w = np.sort(v[v > 1e-300 * max(top, 1e-300)] / top)[::-1] if top > 0 else np.zeros(0)
+    if w.size < 2:
+        return YRELS[0]
+    ratios = w[:-1] / w[1:]
+    i = int(np.argmax(ratios))
+    return float(math.sqrt(w[i] * w[i + 1])) if ratios[i] >= 100 else YRELS[0]
+
+
+def _noted(c: Certified, note: str) -> Certified:
+    return Certified(c.inner, c.outer, c.tau, c.atoms, c.weights, c.status + note, c.steps,
+                     c.prec)
+
+
+def _spent(seconds: float, why: str, prec: int) -> Certified:
+    return Certified(None, None, None, [], [], f"time budget of {seconds:g} s spent (last: {why})",
+                     0, prec)
+
+
+def _finish(out: Polished, d: list[Fraction], e: list[Fraction], q: int, s: int,
+            tgt: Fraction, whole_line: bool, prec: int) -> Certified:
+    """Certify a polished point, with up to EXCHANGES exchange steps where its dual polynomial
+    dips below 0 at a point the structure has no atom at."""
+    c = certify(out, d, e, q, s, -abs(tgt), whole_line)
+    for _ in range(EXCHANGES):
+        # the dual polynomial dips below 0 where the structure has no atom: add one
+        # there (weight 0) and polish again (an exchange step at full precision)
+        if c.tau is None or c.tau <= 1000 * abs(tgt) or whole_line:
+            break
+        grown = _add_touching_point(out, q, s)
+        nxt = None if grown is None else _continue(d, e, q, s, grown, [list(e)], prec)[0]
+        if nxt is None:
+            break
+        c2 = certify(nxt, d, e, q, s, -abs(tgt), whole_line)
+        if c2.inner is None or c2.tau is None or c2.tau >= c.tau:
+            break
+        out, c = nxt, c2
+    return Certified(c.inner, c.outer, c.tau, c.atoms, c.weights, c.status, out.steps, prec)
 
 
 EXCHANGES = 3
@@ -673,8 +754,8 @@ YRELS = (1e-8, 1e-11, 1e-5)
 
 
 def _continue(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure,
-              steps: list[list[Fraction]], prec: int, basis: str = "monomial"
-              ) -> tuple[Polished | None, str]:
+              steps: list[list[Fraction]], prec: int, basis: str = "monomial",
+              max_steps: int | None = None) -> tuple[Polished | None, str]:
     """Polish `st` at each radius vector of `steps` in turn (continuation, the last one e),
     repairing the active set where the checks ask for it; the last polished point, or None and
     why not. `basis`: the rows' basis (Chebyshev for the all-equality e = 0 route)."""
@@ -683,7 +764,7 @@ def _continue(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structur
     for j, ef in enumerate(steps):
         f = f"step {j} (least radius {float(min(ef)):.1e})"
         for _ in range(REPAIRS + 1):
-            p = polish(d, ef, q, s, cur, prec, SHRINK, basis)
+            p = polish(d, ef, q, s, cur, prec, SHRINK, basis, max_steps)
             if p is None:
                 return None, f"Newton did not converge at {f}"
             total += p.steps
