@@ -130,12 +130,14 @@ def test_refined_grid_lp_resolves_rows_below_float_resolution():
     assert miss > float(min(e))
 
 
-def test_box_on_rho_interval_certified_at_k20():
-    """[-2, 2], box 1e-6, k = 20: both ends certified by the KKT path from the refined grid LP,
-    the interval contains the exact e = 0 interval and its ends are pinned to 1e-12·width."""
-    w = [Fraction(2**j, j + 1) if j % 2 == 0 else Fraction(0) for j in range(20)]
-    r = moment_interval(w, 20, 2, 1e-6, "box")
-    ex = moment_interval(w, 20, 2)
+@pytest.mark.parametrize("k", [20, 28])
+def test_box_on_rho_interval_certified(k):
+    """[-2, 2], box 1e-6 (radii 1e-6 … 1e-6·2^-(k-1) in u units): both ends certified by the
+    KKT path from the refined grid LP, the interval contains the exact e = 0 interval and its
+    ends are pinned to 1e-12·width."""
+    w = [Fraction(2**j, j + 1) if j % 2 == 0 else Fraction(0) for j in range(k)]
+    r = moment_interval(w, k, 2, 1e-6, "box")
+    ex = moment_interval(w, k, 2)
     assert str(r.status) == "certified"
     assert r.lower <= ex.lower and ex.upper <= r.upper
     assert max(r.inner_lower - r.lower, r.upper - r.inner_upper) <= Fraction(1, 10**12) * r.width
@@ -144,7 +146,19 @@ def test_box_on_rho_interval_certified_at_k20():
 
 def test_time_budget_gives_no_bound():
     """A spent budget ends the search with neither bound (INCONCLUSIVE upstream), never a
-    partial one."""
+    partial one; and a budget lets a search that would certify finish."""
     d, e = uniform_scaled(28)
     c = certified_end(d, e, 28, 1, seconds=0.0)
     assert c.inner is None and c.outer is None and "time budget" in c.status
+    c = certified_end(d, e, 28, 1, seconds=10.0)
+    assert c.inner is not None and c.outer is not None and c.inner <= c.outer
+
+
+def test_least_moment_on_R_certified_at_k20():
+    """N(0,1) on R, box 1e-6, k = 20: the least m_20 is certified (KKT on [-ρ, ρ], dual on all
+    of R), below the law's own m_20 = 19!! and pinned to 1e-12 of its size."""
+    w = [Fraction(math.prod(range(j - 1, 0, -2))) if j % 2 == 0 else Fraction(0) for j in range(20)]
+    r = moment_interval(w, 20, "real", 1e-6, "box")
+    assert r.solver == "kkt+flint" and r.upper == math.inf
+    assert r.lower <= r.inner_lower <= math.prod(range(19, 0, -2))
+    assert r.inner_lower - r.lower <= Fraction(1, 10**12) * abs(r.lower)

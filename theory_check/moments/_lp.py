@@ -200,11 +200,16 @@ def grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
 
 REFINE_PASSES = 12
 REFINE_GROWTH = 2.0**40  # the scale of one refinement pass grows at most this much over the last
+ROW_CAP = 10**13
 REFINE_BACKOFFS = 2
 REFINE_MILD = (2.0**10, 1e4)  # a second (growth, cost cap) that converges where the first does not
 REFINE_TOL = 1e-9        # HiGHS tolerances in a pass (tighter ones fail more passes on the
                          # scaled correction LPs; the refinement supplies the accuracy)
 REFINE_COST_CAP = 1e9    # scaled reduced costs beyond this only say "stay at the bound"
+
+
+def _arb_q(x: Fraction) -> arb:
+    return arb(_q(x))
 
 
 def _highs_rows(c: np.ndarray, A: np.ndarray, lo: np.ndarray, hi: np.ndarray, xlo: np.ndarray,
@@ -247,17 +252,23 @@ def refined_grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int,
         u = np.concatenate([u, np.clip(extra, -1, 1)])
     u = np.unique(u)[::-1].copy()
     n = u.size
-    emin = float(min(e))
     with flint.ctx.workprec(prec):
         ua = [arb(float(t)) for t in u]     # the grid's floats, exactly
         pw = [[arb(1)] * n]
         for _ in range(max(k, q + 1) - 1):
             pw.append([a * t for a, t in zip(pw[-1], ua, strict=True)])
-        Aa = arb_mat(pw[:k])
+        # each row in units of its own radius: a residual is judged against the box it must
+        # meet (radii spanning decades would otherwise leave the small ones unresolved)
+        # (factors e_max/e_n, capped: HiGHS rejects matrix entries past ~1e15)
+        emax = max(e)
+        inv = [arb(_q(min(emax / b, Fraction(ROW_CAP)))) for b in e]
+        rows = [[v * inv[j] for v in pw[j]] for j in range(k)]
+        Aa = arb_mat(rows)
         cost = [-s * v for v in pw[q]]
-        Af = np.array([[float(v) for v in row] for row in pw[:k]])
-        lo = [arb(_q(a - b)) for a, b in zip(d, e, strict=True)]
-        hi = [arb(_q(a + b)) for a, b in zip(d, e, strict=True)]
+        Af = np.array([[float(v) for v in row] for row in rows])
+        radius = min(float((_arb_q(b) * f).mid()) for b, f in zip(e, inv, strict=True))
+        lo = [arb(_q(a - b)) * inv[j] for j, (a, b) in enumerate(zip(d, e, strict=True))]
+        hi = [arb(_q(a + b)) * inv[j] for j, (a, b) in enumerate(zip(d, e, strict=True))]
         x, lam = [arb(0)] * n, [arb(0)] * k
         sp = sd = 1.0
         best: tuple[float, list[arb], list[arb]] | None = None
@@ -275,7 +286,7 @@ def refined_grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int,
                     best = (pviol, x, lam)
                 elif pviol > 1e3 * best[0]:
                     break     # a correction went wrong: keep the best iterate
-                if pviol <= 1e-12 * emin and dviol <= 1e-30:
+                if pviol <= 1e-12 * radius and dviol <= 1e-30:
                     break
                 sp = min(1.0 / max(pviol, 1e-300), sp * growth)
                 sd = min(1.0 / max(dviol, 1e-300), sd * growth)
@@ -297,10 +308,10 @@ def refined_grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int,
                                 "refined grid LP: no solve"), math.inf
         pviol, x, lam = best
         xf = np.array([float(v.mid()) for v in x])
-        y = -np.array([float(v.mid()) for v in lam])
+        y = -np.array([float((v * inv[j]).mid()) for j, v in enumerate(lam)])
     minima, est = _float_minima("monomial", y, q, s)
     return (GridSolution(xf, u, y, minima, est, 1, f"refined ({pviol:.1e} primal violation)"),
-            pviol / emin)
+            pviol / radius)
 
 
 def lp_bound(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
