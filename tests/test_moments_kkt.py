@@ -162,3 +162,23 @@ def test_least_moment_on_R_certified_at_k20():
     assert r.solver == "kkt+flint" and r.upper == math.inf
     assert r.lower <= r.inner_lower <= math.prod(range(19, 0, -2))
     assert r.inner_lower - r.lower <= Fraction(1, 10**12) * abs(r.lower)
+
+
+def test_R_fallback_says_when_the_lower_end_is_not_pinned():
+    """Where the KKT path does not certify on R (forced: no Newton steps), the SDP's lower bound
+    is reported as valid but flagged as not tight when its sandwich is wide (N(0,1), k = 20:
+    a lower bound ~1e3 below the measure's value), never as a pinned least moment."""
+    from theory_check.moments import _kkt
+    w = [Fraction(math.prod(range(j - 1, 0, -2))) if j % 2 == 0 else Fraction(0) for j in range(20)]
+    old = _kkt.NEWTON_STEPS
+    _kkt.NEWTON_STEPS = 0
+    try:
+        r = moment_interval(w, 20, "real", 1e-6, "box")
+    finally:
+        _kkt.NEWTON_STEPS = old
+    assert r.solver != "kkt+flint"
+    assert r.lower <= math.prod(range(19, 0, -2))
+    pinned = r.inner_lower - r.lower <= 1e-6 * abs(r.inner_lower)
+    assert r.evidence["lower_pinned"] == pinned
+    if not pinned:
+        assert "not tight" in r.evidence["lower_reason"]

@@ -95,6 +95,8 @@ def _interval(args: argparse.Namespace) -> int:
               f"status {res.status}  solver {res.solver}")
         if "reason" in res.evidence:
             print(f"  {res.evidence['reason']}")
+        if "lower_reason" in res.evidence:
+            print(f"  {res.evidence['lower_reason']}")
     return 0
 
 

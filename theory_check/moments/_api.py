@@ -329,8 +329,19 @@ def _interval_on_R(w: list[Fraction], q: int, eps: float, norm: str, solver: str
     # Only the Hankel block: on R there is no localizer.
     prog = _hankel_only(prog)
     lo = _sandwich(prog, w, q, solver, ev, senses=(1,))
+    ev = {**lo.evidence, **ev}
+    # the sandwich's tolerance is relative to the width, infinite here: say whether the lower
+    # end is actually pinned (outer and inner within LP_RTOL of the value), not just valid
+    gap = float(lo.inner_lower) - float(lo.lower) if math.isfinite(float(lo.inner_lower)) else INF
+    pinned = 0 <= gap <= LP_RTOL * max(abs(float(lo.lower)), abs(float(lo.inner_lower)))
+    ev["lower_pinned"] = pinned
+    if not pinned:
+        ev["lower_reason"] = (f"the least m_q is only enclosed: the SDP's lower bound "
+                              f"{float(lo.lower):.6e} and the grid measure's value "
+                              f"{float(lo.inner_lower):.6e} are {gap:.1e} apart (more than "
+                              f"{LP_RTOL:g} of the value); the lower bound is valid, not tight")
     return MomentInterval(q, lo.lower, INF, INF, Status.UNBOUNDED if lo.status != Status.UNDECIDED
-                          else Status.UNDECIDED, lo.solver, {**lo.evidence, **ev}, lo.inner_lower, INF,
+                          else Status.UNDECIDED, lo.solver, ev, lo.inner_lower, INF,
                           lo.witnesses)
 
 
@@ -355,7 +366,7 @@ def _lower_on_R(w: list[Fraction], q: int, rho: Fraction, eps: Fraction, ev: dic
           "lower_certificate": "inner: an exactly verified measure on [-ρ, ρ] ⊂ R (ρ = "
           f"{rho}); outer: a rational dual polynomial Σ y_n x^n + x^q ≥ -τ on all of R (Taylor "
           "forms in ball arithmetic on [-M, M], M its Cauchy root bound)",
-          "sandwich_gap": {"min": float(gap)}, "sandwich_tol": float(tol)}
+          "sandwich_gap": {"min": float(gap)}, "sandwich_tol": float(tol), "lower_pinned": True}
     return MomentInterval(q, lo["outer"], INF, INF, Status.UNBOUNDED, "kkt+flint", ev,
                           lo["inner"], INF, {"lower": ([float(x) for x in lo["atoms"]],
                                                         [float(b) for b in lo["weights"]])})

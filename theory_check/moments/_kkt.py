@@ -53,6 +53,7 @@ from theory_check.moments._lp import (
 
 SHRINK = Fraction(1, 2**50)   # η: the inner measure solves the problem with radii (1 - η)·e
 NEWTON_STEPS = 40
+GN_PAUSE = 4     # LM steps before the Gauss–Newton step is tried again after it failed
 LM_TRIES = 24     # λ × 16 per failed try: past 16^24 the step is nil
 MIN_PIECE = Fraction(1, 2**70)  # smallest piece of [-1, 1] that `lower_bound` subdivides
 
@@ -262,17 +263,18 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
         tol = 2.0 ** (-(prec - 64)) * scale
         ncol = nI + na + nA
         lam = 2.0 ** -20
+        gn_next = 0
         F, J = _system(z, na, inn, A, rhs, q, s, True, k, basis)
         res = _norm(F)
         step = 0
-        for step in range(NEWTON_STEPS if max_steps is None else max_steps):  # noqa: B007
+        for step in range(NEWTON_STEPS if max_steps is None else max_steps):
             if not math.isfinite(res):
                 return None
             if res <= tol:
                 break
             Jm = arb_mat(J)
             Jt = Jm.transpose()
-            trial = _min_norm_step(z, F, Jm, Jt, ncol, prec)
+            trial = _min_norm_step(z, F, Jm, Jt, ncol, prec) if step >= gn_next else None
             if trial is not None:
                 Ft, _ = _system(trial, na, inn, A, rhs, q, s, False, k, basis)
                 rt = _norm(Ft)
@@ -281,6 +283,8 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
                     F, J = _system(z, na, inn, A, rhs, q, s, True, k, basis)
                     res = _norm(F)
                     continue
+                # far from a solution the linearization misleads: let LM steps bring it nearer
+                gn_next = step + GN_PAUSE
             N = Jt * Jm
             g = -(Jt * arb_mat(len(F), 1, F))
             diag = [N[j, j] for j in range(ncol)]
