@@ -55,6 +55,17 @@ def test_box_interval_contains_the_exact_one(k):
     assert max(r.inner_lower - r.lower, r.upper - r.inner_upper) <= 1e-12 * r.width
 
 
+def test_interior_data_far_below_float_resolution_at_k40():
+    """Arcsine law, k = 40, radius 1e-30 (≈ 1e-30 of the data): certified through the e = 0 KKT
+    point (Chebyshev rows), containing the exact interval and at most 1e-12·width wider."""
+    w = arcsine(40)
+    r = moment_interval(w, 40, "unit", 1e-30, "box")
+    assert r.status == "certified", r.evidence.get("reason")
+    exact = moment_interval(w, 40, "unit")
+    assert r.lower <= exact.lower and exact.upper <= r.upper
+    assert r.width - exact.width <= 1e-12 * exact.width
+
+
 def test_tiny_tolerances_nest():
     """Teacher λ̂ = 9/10, k = 3, q = 40: boxes of radius 1e-10, 1e-20, 1e-30 give certified
     intervals, nested (a smaller box has fewer measures) and shrinking linearly onto ŵ_q."""

@@ -10,12 +10,15 @@ the dual polynomial `P(u) = Σ_n y_n u^n - s u^q` is ≥ 0 on [-1, 1], and
 
 so `s·μ_q = Σ_n y_n m_n` (complementary slackness). Given the structure (which atoms are
 interior, which rows active) from the float grid LP of `_lp`, these equations are solved by
-Newton (least-squares steps, so a degenerate structure, e.g. a symmetric one, still converges)
-at `prec` bits. A wrong guess is mended by active-set steps (`violations`: drop an atom whose
-weight turns negative, release a row whose multiplier has the wrong sign, hold a row that left
-its box) and by exchange steps (an atom added where P dips below 0). For radii below float
-resolution the structure is carried down from resolvable ones by continuation (a decade a
-step), or, for interior data, taken from the e = 0 problem (rows as equalities, Chebyshev
+Newton at `prec` bits: minimum-norm Gauss–Newton steps (quadratic also on a rank-deficient,
+consistent system — a non-unique primal, e.g. symmetric data), Levenberg–Marquardt steps where
+those do not lower the residual. A wrong guess is mended by active-set steps (`violations`:
+drop an atom whose weight turns negative, release a row whose multiplier has the wrong sign,
+hold a row that left its box) and by exchange steps (an atom added where P dips below 0). For
+radii below float resolution the structure comes from the grid LP refined to high precision
+(`_lp.refined_grid_solve`, iterative refinement; radii spanning decades, as a box on the
+moments of [-ρ, ρ] gives), or is carried down from resolvable radii by continuation (a decade
+a step), or, for interior data, taken from the e = 0 problem (rows as equalities, Chebyshev
 basis), whose point already sandwiches the answer within Σ|y_n| e_n. On R (`whole_line`) the
 measure is searched on [-1, 1] (the caller scales) and P certified on all of R.
 
@@ -767,20 +770,23 @@ def _equality_route(d: list[Fraction], e: list[Fraction], q: int, s: int, prec: 
     # equality rows in the Chebyshev basis: the monomial ones are too ill-conditioned for the
     # float grid LP beyond k ≈ 20 (a box of radius e leaves them room; equalities do not)
     dc = chebyshev_moments(list(d), Fraction(1))
-    g = grid_solve(dc, zero, q, s, "chebyshev", extra, max_rounds=GRID_ROUNDS, seconds=2.0)
-    if g.x.size == 0:
-        # HiGHS sometimes gives up on the equality form; a box of radius 1e-11 around the
-        # Chebyshev data is only a starting guess's worth of difference
-        g = grid_solve(dc, [Fraction(1, 10**11)] * k, q, s, "chebyshev", extra,
-                       max_rounds=GRID_ROUNDS, seconds=2.0)
-    if g.x.size == 0:
-        return None
-    st = structure_from_lp(g.x, g.u, g.y, g.minima, q, s, 1e-300, "chebyshev")
-    if st is None:
-        return None
-    st = Structure(st.atoms, st.weights, st.y, st.interior, list(range(k)),
-                   {n: 1 for n in range(k)})
-    out, _ = _continue(dc, zero, q, s, st, [zero], prec, basis="chebyshev")
+    out = None
+    # HiGHS sometimes gives up on the equality form (in the first round, or in a later one,
+    # which leaves an unrefined grid); a box of radius 1e-11 around the Chebyshev data is only
+    # a starting guess's worth of difference
+    for radius in (Fraction(0), Fraction(1, 10**11)):
+        g = grid_solve(dc, [radius] * k, q, s, "chebyshev", extra, max_rounds=GRID_ROUNDS,
+                       seconds=2.0)
+        if g.x.size == 0 or g.status != "ok":
+            continue
+        st = structure_from_lp(g.x, g.u, g.y, g.minima, q, s, 1e-300, "chebyshev")
+        if st is None:
+            continue
+        st = Structure(st.atoms, st.weights, st.y, st.interior, list(range(k)),
+                       {n: 1 for n in range(k)})
+        out, _ = _continue(dc, zero, q, s, st, [zero], prec, basis="chebyshev")
+        if out is not None:
+            break
     if out is None:
         return None
     # the dual in monomials, exactly (Σ_n y_n T_n = Σ_j (Σ_n y_n t_nj) u^j)

@@ -16,6 +16,8 @@ extremize s·μ_q over μ ≥ 0 on [-1, 1] with `|Σ_i φ_n(u) dμ - d_n| ≤ e_
 
 The grid is refined by exchange: after each solve the points where P is most negative (the dual
 polynomial's touching points) are added, so both bounds converge to the optimum.
+`refined_grid_solve` solves one grid's LP to far below float resolution by iterative
+refinement; `_kkt` reads the optimum's structure off it where radii span decades.
 """
 
 from __future__ import annotations
