@@ -71,6 +71,7 @@ GRID_ROUNDS = 3
 RESOLVABLE = 1e-7   # sqrt(eps/c_n) a float SOCP resolves (relative to the data)
 REPAIRS = 8
 EXCHANGES = 3
+CLARABEL_OPTS = {"tol_feas": 1e-8, "tol_gap_abs": 1e-8, "tol_gap_rel": 1e-8}  # its defaults
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def grid_socp(d: list[Fraction], c: list[Fraction], eps: float, q: int, s: int,
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                prob.solve(solver="CLARABEL")
+                prob.solve(solver="CLARABEL", **CLARABEL_OPTS)
         except cp.error.SolverError as exc:
             why = f"grid SOCP: {exc}"
             break
@@ -369,17 +370,22 @@ def _repair(p: Point, d: list[Fraction]) -> tuple[str | None, Point | None]:
 
 
 def _add_touching_point(p: Point, q: int, s: int) -> Point | None:
-    """`p` plus an atom (weight 0) at the least point of its dual polynomial (float search)."""
+    """`p` plus atoms (weight 0) at the local minima of its dual polynomial below half its
+    least value (float search): all of them, so mirror dips of symmetric data come in pairs."""
     y = np.array([float(v) for v in p.y])
     minima, _ = _float_minima("monomial", y, q, s)
     pts = np.concatenate([minima, [-1.0, 1.0]])
-    vals = [_float_P(y, q, s, float(t)) for t in pts]
-    t = float(pts[int(np.argmin(vals))])
-    if any(abs(t - float(a)) < 1e-9 for a in p.atoms):
+    vals = np.array([_float_P(y, q, s, float(t)) for t in pts])
+    low = float(vals.min())
+    if low >= 0:
         return None
-    end = t in (-1.0, 1.0)
-    return Point([*p.atoms, arb(t)], [*p.weights, arb(0)], p.y, [*p.interior, not end],
-                 p.residual, p.steps, p.prec)
+    new = [float(t) for t, v in zip(pts, vals, strict=True) if v <= 0.5 * low
+           and all(abs(float(t) - float(a)) > 1e-9 for a in p.atoms)]
+    if not new:
+        return None
+    return Point([*p.atoms, *[arb(t) for t in new]], [*p.weights, *[arb(0)] * len(new)], p.y,
+                 [*p.interior, *[t not in (-1.0, 1.0) for t in new]], p.residual, p.steps,
+                 p.prec)
 
 
 def _polish_repaired(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
@@ -399,6 +405,23 @@ def _polish_repaired(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
             return None, f"structure lost: {why}"
         cur = fixed
     return None, f"structure not repaired: {why}"
+
+
+LIGHT = (1e-7, 1e-5, 1e-3)   # relative weights below which a start's atoms are tried as noise
+
+
+def _lighter(p: Point) -> list[Point]:
+    """The start, then the start without its lightest atoms (relative weight below each of
+    LIGHT in turn): an interior-point solution leaves weights ~1e-8 at near-minima of P that
+    are not zeros of the optimum's P, and an atom there is an equation Newton cannot meet."""
+    out = [p]
+    total = sum(p.weights)
+    for t in LIGHT:
+        keep = [i for i, b in enumerate(p.weights) if b > t * total]
+        if keep and len(keep) < len(out[-1].atoms):
+            out.append(Point([p.atoms[i] for i in keep], [p.weights[i] for i in keep], p.y,
+                             [p.interior[i] for i in keep]))
+    return out
 
 
 def certify_point(p: Point, d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
@@ -449,15 +472,20 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
     start, why = grid_socp(d, c, float(steps[0]), q, s, extra)
     if start is None:
         return Certified(None, None, None, [], [], why, 0, prec)
-    cur: Point | None = start
+    cur: Point | None = None
     total = 0
-    for j, ej in enumerate(steps):
-        cur, why = _polish_repaired(d, c, ej, q, s, cur, prec)
-        if cur is None:
-            return Certified(None, None, None, [], [], f"{why} (continuation step {j})", total,
-                             prec)
-        total += cur.steps
-    assert cur is not None
+    for guess in _lighter(start):
+        cur, total = guess, 0
+        for j, ej in enumerate(steps):
+            cur, why = _polish_repaired(d, c, ej, q, s, cur, prec)
+            if cur is None:
+                why = f"{why} (continuation step {j})"
+                break
+            total += cur.steps
+        if cur is not None:
+            break
+    if cur is None:
+        return Certified(None, None, None, [], [], why, total, prec)
     sig = math.sqrt(float(eps) / max(float(v) for v in c))
     target = -Fraction(sig) / 10**13
     cert = certify_point(cur, d, c, eps, q, s, target)
