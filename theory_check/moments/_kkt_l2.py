@@ -408,19 +408,32 @@ def _polish_repaired(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
 
 
 LIGHT = (1e-7, 1e-5, 1e-3)   # relative weights below which a start's atoms are tried as noise
+NEAR_END = 1e-2              # interior atoms this close to ±1 are also tried as end atoms
 
 
-def _lighter(p: Point) -> list[Point]:
+def _variants(p: Point) -> list[Point]:
     """The start, then the start without its lightest atoms (relative weight below each of
-    LIGHT in turn): an interior-point solution leaves weights ~1e-8 at near-minima of P that
-    are not zeros of the optimum's P, and an atom there is an equation Newton cannot meet."""
-    out = [p]
-    total = sum(p.weights)
-    for t in LIGHT:
-        keep = [i for i, b in enumerate(p.weights) if b > t * total]
-        if keep and len(keep) < len(out[-1].atoms):
-            out.append(Point([p.atoms[i] for i in keep], [p.weights[i] for i in keep], p.y,
-                             [p.interior[i] for i in keep]))
+    LIGHT in turn), then all that with the atoms near ±1 moved to the ends: an interior-point
+    solution leaves weights ~1e-8 at near-minima of P that are not zeros of the optimum's P
+    (an atom there is an equation Newton cannot meet), and an end atom whose P(±1) it only
+    resolves to ~1e-7 is read as an interior one just inside."""
+    merged: dict[float, list] = {}
+    for a, b, f in zip(p.atoms, p.weights, p.interior, strict=True):
+        end = abs(a) > 1 - NEAR_END
+        key = float(np.sign(a)) if end else a
+        prev = merged.get(key, [0.0, False])
+        merged[key] = [prev[0] + b, prev[1] or (f and not end)]
+    snapped = Point(list(merged), [v[0] for v in merged.values()], p.y,
+                    [v[1] for v in merged.values()])
+    out: list[Point] = []
+    for base in (p, snapped) if snapped.interior != p.interior else (p,):
+        out.append(base)
+        total = sum(base.weights)
+        for t in LIGHT:
+            keep = [i for i, b in enumerate(base.weights) if b > t * total]
+            if keep and len(keep) < len(out[-1].atoms):
+                out.append(Point([base.atoms[i] for i in keep], [base.weights[i] for i in keep],
+                                 base.y, [base.interior[i] for i in keep]))
     return out
 
 
@@ -474,7 +487,7 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
         return Certified(None, None, None, [], [], why, 0, prec)
     cur: Point | None = None
     total = 0
-    for guess in _lighter(start):
+    for guess in _variants(start):
         cur, total = guess, 0
         for j, ej in enumerate(steps):
             cur, why = _polish_repaired(d, c, ej, q, s, cur, prec)
@@ -504,3 +517,14 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
         total += nxt.steps
     return Certified(cert.inner, cert.outer, cert.tau, cert.atoms, cert.weights, cert.status,
                      total, prec)
+
+
+def l2_interval(w: list[Fraction], q: int, rho: Fraction, eps: Fraction) -> dict[str, Certified]:
+    """Both ends in the problem's scaled units, from m-units data (support [-ρ, ρ],
+    `Σ_j (m_j - w_j)² ≤ eps`): d_n = w_n/ρ^n, c_n = ρ^(2n). Then `m_q ≤ ρ^q·upper.outer`,
+    `m_q ≥ -ρ^q·lower.outer`, and `ρ^q·upper.inner`, `-ρ^q·lower.inner` are attained."""
+    rho = Fraction(rho)
+    d = [Fraction(v) / rho**n for n, v in enumerate(w)]
+    c = [rho ** (2 * n) for n in range(len(w))]
+    return {"upper": certified_end_l2(d, c, Fraction(eps), q, 1),
+            "lower": certified_end_l2(d, c, Fraction(eps), q, -1)}
