@@ -156,3 +156,14 @@ def test_random_teachers(t):
             continue
         assert c.inner <= c.outer
         assert s * mq <= c.outer
+
+
+def test_below_float_resolution_by_continuation():
+    """eps = 1e-20 (radius 1e-10, below what the float SOCP resolves): reached by continuation
+    from a lifted eps; certified, tight, containing ŵ_q, and nested in the eps = 1e-8 one."""
+    lam = Fraction(9, 10)
+    w = [lam**j for j in range(3)]
+    lo, lo_in, hi_in, hi = ends(w, 10, Fraction(1, 10**20))
+    big_lo, _, _, big_hi = ends(w, 10, Fraction(1, 10**8))
+    assert big_lo < lo < lam**10 < hi < big_hi
+    assert max(lo_in - lo, hi - hi_in) <= Fraction(1, 10**12) * (hi - lo)

@@ -68,9 +68,10 @@ from theory_check.moments._lp import _float_minima, _q
 
 GRID = 400
 GRID_ROUNDS = 3
-RESOLVABLE = 1e-7   # sqrt(eps/c_n) a float SOCP resolves (relative to the data)
+RESOLVABLE = 1e-6   # sqrt(eps/c_n) a float SOCP resolves (relative to the data)
 REPAIRS = 8
 EXCHANGES = 3
+LIFTS = 4          # raises of an eps the float grid cannot meet (×100 each)
 CLARABEL_OPTS = {"tol_feas": 1e-8, "tol_gap_abs": 1e-8, "tol_gap_rel": 1e-8}  # its defaults
 
 
@@ -437,6 +438,41 @@ def _variants(p: Point) -> list[Point]:
     return out
 
 
+def _polish_exchanged(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
+                      st: Point, prec: int) -> tuple[Point | None, str]:
+    """`_polish_repaired`, then exchange steps while the float dual polynomial dips below 0
+    (atoms of weight 0 added at its deep minima): along a continuation atoms appear where P
+    first touches 0. A dip that the exchange cannot remove is left to the certificate's τ."""
+    p, why = _polish_repaired(d, c, eps, q, s, st, prec)
+    for _ in range(EXCHANGES if p is not None else 0):
+        y = np.array([float(v) for v in p.y])
+        _, est = _float_minima("monomial", y, q, s)
+        if est >= -1e-13 * max(1.0, float(np.abs(y).sum())):
+            break
+        grown = _add_touching_point(p, q, s)
+        nxt = None if grown is None else _polish_repaired(d, c, eps, q, s, grown, prec)[0]
+        if nxt is None:
+            break
+        p = Point(nxt.atoms, nxt.weights, nxt.y, nxt.interior, nxt.residual,
+                  p.steps + nxt.steps, nxt.prec)
+    return p, why
+
+
+def _continue(d: list[Fraction], c: list[Fraction], q: int, s: int, st: Point,
+              steps: list[Fraction], prec: int) -> tuple[Point | None, str]:
+    """Polish `st` at each eps of `steps` in turn (the last one the target), each from the
+    previous point, with exchange steps (atoms appear along the way where P first touches 0).
+    The last point (its `steps` the total Newton count), or None and why not."""
+    cur, total = st, 0
+    for j, ej in enumerate(steps):
+        nxt, why = _polish_exchanged(d, c, ej, q, s, cur, prec)
+        if nxt is None:
+            return None, f"{why} (continuation step {j + 1} of {len(steps)}, eps {float(ej):.1e})"
+        cur = nxt
+        total += nxt.steps
+    return Point(cur.atoms, cur.weights, cur.y, cur.interior, cur.residual, total, cur.prec), ""
+
+
 def certify_point(p: Point, d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
                   target: Fraction) -> Certified:
     """Exact inner and outer bounds from a polished point (module docstring)."""
@@ -475,30 +511,27 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
     prec = prec or default_prec(d, radii, q)
     shrunk = eps * (1 - SHRINK)
     scale = max(abs(float(v)) for v in d) or 1.0
-    # below float resolution: start where the float SOCP sees the ball, come down 100× a step
+    # below float resolution: start where the float SOCP sees the ball, come down 10× a step;
+    # a ball the grid cannot meet (boundary data off the grid) is raised further the same way
     rmin = min(float(v) for v in radii)
     lift = max(1.0, (RESOLVABLE * scale / rmin) ** 2)
-    steps = [shrunk]
-    if lift > 1:
-        n = math.ceil(math.log(lift, 100))
-        steps = [shrunk * 100**j for j in range(n, 0, -1)] + [shrunk]
+    steps = [shrunk * 10**j for j in range(math.ceil(math.log10(lift)), 0, -1)] + [shrunk]
     start, why = grid_socp(d, c, float(steps[0]), q, s, extra)
+    for _ in range(LIFTS):
+        if start is not None:
+            break
+        steps = [steps[0] * 100, steps[0] * 10, *steps]
+        start, why = grid_socp(d, c, float(steps[0]), q, s, extra)
     if start is None:
         return Certified(None, None, None, [], [], why, 0, prec)
     cur: Point | None = None
-    total = 0
     for guess in _variants(start):
-        cur, total = guess, 0
-        for j, ej in enumerate(steps):
-            cur, why = _polish_repaired(d, c, ej, q, s, cur, prec)
-            if cur is None:
-                why = f"{why} (continuation step {j})"
-                break
-            total += cur.steps
+        cur, why = _continue(d, c, q, s, guess, steps, prec)
         if cur is not None:
             break
     if cur is None:
-        return Certified(None, None, None, [], [], why, total, prec)
+        return Certified(None, None, None, [], [], why, 0, prec)
+    total = cur.steps
     sig = math.sqrt(float(eps) / max(float(v) for v in c))
     target = -Fraction(sig) / 10**13
     cert = certify_point(cur, d, c, eps, q, s, target)
