@@ -30,11 +30,17 @@ is the *squared* radius, as in `_sdp.build_program`'s `Σ_j (m_j - w_j)² ≤ ep
 The starting structure (atoms, which are interior, weights, y) comes from a float grid SOCP
 (Clarabel via cvxpy: weights on a Chebyshev grid of [-1, 1] refined by exchange at the dual
 polynomial's minima; Chebyshev moments as the variables, so the rows are well conditioned;
-the dual of the residual rows is y). A wrong guess is mended by repairs: an atom whose weight
-turns negative is dropped, an interior atom that leaves [-1, 1] becomes an end atom, and an
-atom is added (weight 0) where P dips below 0 elsewhere (an exchange step). A tolerance below
-float resolution is reached by continuation (eps raised to a resolvable one, brought down by
-a factor 100 a step).
+the dual of the residual rows is y). If Newton fails from it, variants are tried: without the
+lightest atoms (interior-point noise), and with atoms near ±1 moved to the ends. A wrong guess
+is mended by repairs: an atom whose weight turns negative is dropped, an interior atom that
+leaves [-1, 1] becomes an end atom, and atoms are added (weight 0) where P dips below 0
+elsewhere (exchange steps). A tolerance below float resolution is reached by continuation:
+eps raised to one the float SOCP resolves (further, ×100 at a time, if the grid cannot meet
+the ball: boundary data with atoms off the grid), brought down by a factor 10 a step.
+
+m-units (support [-ρ, ρ], data w, `Σ_j (m_j - w_j)² ≤ eps`): call `certified_end_l2` with
+d_n = w_n/ρ^n, c_n = ρ^(2n) and the same eps; its values are s·μ_q, so m_q ≤ ρ^q·outer (s = 1)
+and m_q ≥ -ρ^q·outer (s = -1); `l2_interval` does exactly this for both ends.
 """
 
 from __future__ import annotations
