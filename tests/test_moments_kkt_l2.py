@@ -1,0 +1,169 @@
+"""The certified l2 path (`moments._kkt_l2`): exact inner and outer bounds of one end of the
+m_q interval under `Σ_j (m_j - w_j)² ≤ eps`, checked against exact facts and rigorous
+sandwiches (the eps = 0 interval, box intervals around and inside the l2 ball)."""
+
+import math
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from theory_check.moments import atomic_moments, moment_interval
+from theory_check.moments._kkt import SHRINK
+from theory_check.moments._kkt_l2 import (
+    dual_certificate,
+    exact_measure,
+    grid_socp,
+    l2_interval,
+    outer_from_dual,
+    polish,
+    sqrt_upper,
+)
+
+
+def arcsine(k):
+    return [Fraction(math.comb(j, j // 2), 2**j) if j % 2 == 0 else Fraction(0) for j in range(k)]
+
+
+def uniform(k):
+    return [Fraction(1, j + 1) if j % 2 == 0 else Fraction(0) for j in range(k)]
+
+
+def ends(w, q, eps, rho=Fraction(1)):
+    """(lower outer, lower inner, upper inner, upper outer) in m-units, all certified."""
+    r = l2_interval(w, q, rho, eps)
+    lo, hi = r["lower"], r["upper"]
+    assert lo.inner is not None and hi.inner is not None, (lo.status, hi.status)
+    assert lo.inner <= lo.outer and hi.inner <= hi.outer
+    sc = Fraction(rho) ** q
+    return -lo.outer * sc, -lo.inner * sc, hi.inner * sc, hi.outer * sc
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.fractions(0, 10**6, max_denominator=10**6), st.integers(8, 400))
+def test_sqrt_upper_is_an_upper_bound(x, bits):
+    """sqrt_upper(x)² ≥ x, and it is within a relative 2^-(bits-3) of sqrt(x)."""
+    r = sqrt_upper(x, bits)
+    assert r * r >= x
+    assert (r * (1 - Fraction(1, 2 ** (bits - 3)))) ** 2 <= x
+
+
+@pytest.mark.parametrize(("law", "k", "eps"), [("arcsine", 10, Fraction(1, 10**6)),
+                                               ("arcsine", 20, Fraction(1, 10**12)),
+                                               ("uniform", 10, Fraction(1, 10**6)),
+                                               ("uniform", 20, Fraction(1, 10**12))])
+def test_contains_the_exact_interval_and_is_tight(law, k, eps):
+    """The l2 interval at eps > 0 contains the exact eps = 0 one, and each end is pinned down
+    to 1e-12 of the width (outer - inner)."""
+    w = arcsine(k) if law == "arcsine" else uniform(k)
+    lo, lo_in, hi_in, hi = ends(w, k, eps)
+    exact = moment_interval(w, k, "unit")
+    assert lo < exact.lower and exact.upper < hi
+    width = hi - lo
+    assert lo_in - lo <= Fraction(1, 10**12) * width
+    assert hi - hi_in <= Fraction(1, 10**12) * width
+
+
+@pytest.mark.parametrize(("k", "r"), [(10, Fraction(1, 1000)), (20, Fraction(1, 10**6))])
+def test_between_the_box_intervals(k, r):
+    """Rigorous sandwich: box(r) ⊇ l2(eps = r²) ⊇ box(r/⌈√k⌉). Measures attained in the l2 ball
+    lie in the big box, so its outer bounds enclose the l2 inner ones; measures attained in
+    the small box lie in the l2 ball, so the l2 outer bounds enclose the small box's inner."""
+    w = arcsine(k)
+    eps = r * r
+    lo, lo_in, hi_in, hi = ends(w, k, eps)
+    big = moment_interval(w, k, "unit", r, "box")
+    small = moment_interval(w, k, "unit", r / (math.isqrt(k - 1) + 1), "box")
+    assert big.status == small.status == "certified"
+    assert big.lower <= lo_in and hi_in <= big.upper
+    assert lo <= small.inner_lower and small.inner_upper <= hi
+
+
+def test_teacher_and_scaled_support():
+    """λ̂ = 9/10, k = 3: its own m_q is inside, for q = 10 and 40; and on [-2, 2] (c_n = 4^n)
+    the interval of the scaled teacher is the unit one times 2^q (same problem, rescaled data
+    and tolerance: Σ (m_j - w_j)² changes, so only containment of ŵ_q is compared)."""
+    lam = Fraction(9, 10)
+    for q in (10, 40):
+        lo, _, _, hi = ends([lam**j for j in range(3)], q, Fraction(1, 10**8))
+        assert lo < lam**q < hi
+    w2 = [(2 * lam) ** j for j in range(3)]
+    lo, lo_in, hi_in, hi = ends(w2, 10, Fraction(1, 10**8), Fraction(2))
+    assert lo <= lo_in < (2 * lam) ** 10 < hi_in <= hi
+
+
+def test_sabotaged_dual_is_not_a_certificate():
+    """The outer bound needs τ: y scaled by 0.999 makes P negative at the touching points, and
+    the same formula without τ then falls below a value a verified measure attains."""
+    k, q, s = 10, 10, 1
+    d, c, eps = arcsine(k), [Fraction(1)] * k, Fraction(1, 10**6)
+    start, _ = grid_socp(d, c, float(eps), q, s)
+    p = polish(d, c, eps * (1 - SHRINK), q, s, start, 335)
+    assert p is not None
+    from theory_check.moments._kkt import _exact
+    atoms = [_exact(a) for a in p.atoms]
+    inner = exact_measure(atoms, [_exact(b) for b in p.weights], d, c, eps, q, s)
+    assert inner is not None
+    y = [_exact(v) for v in p.y]
+    tgt = -Fraction(1, 10**19)
+    _, outer = dual_certificate(y, d, c, eps, q, s, atoms, tgt)
+    assert inner <= outer <= inner + Fraction(1, 10**14)
+    bad = [Fraction(999, 1000) * v for v in y]
+    assert outer_from_dual(bad, Fraction(0), d, c, eps) < inner   # would be wrong
+    tau_bad, outer_bad = dual_certificate(bad, d, c, eps, q, s, atoms, tgt)
+    assert tau_bad > 0 and outer_bad >= inner                      # τ repairs it
+
+
+def test_infeasible_measure_is_refused():
+    """exact_measure refuses a measure just outside the ball, an atom outside [-1, 1] and a
+    negative weight."""
+    d, c = [Fraction(1), Fraction(0)], [Fraction(1)] * 2
+    assert exact_measure([Fraction(1, 1000)], [Fraction(1)], d, c, Fraction(1, 10**6), 2, 1) \
+        is not None
+    assert exact_measure([Fraction(1001, 10**6)], [Fraction(1)], d, c, Fraction(1, 10**6), 2, 1) \
+        is None
+    assert exact_measure([Fraction(3, 2)], [Fraction(1)], d, c, Fraction(1), 2, 1) is None
+    assert exact_measure([Fraction(0)], [Fraction(-1)], d, c, Fraction(4), 2, 1) is None
+
+
+@st.composite
+def teachers(draw):
+    n = draw(st.integers(1, 3))
+    atoms = draw(st.lists(st.fractions(Fraction(-9, 10), Fraction(9, 10), max_denominator=20),
+                          min_size=n, max_size=n, unique=True))
+    weights = draw(st.lists(st.fractions(Fraction(1, 10), 1, max_denominator=20),
+                            min_size=n, max_size=n))
+    k = draw(st.integers(2, 8))
+    q = draw(st.integers(k, k + 6))
+    e = draw(st.sampled_from([Fraction(1, 10**4), Fraction(1, 10**8)]))
+    return atoms, weights, k, q, e
+
+
+@settings(max_examples=10, deadline=None)
+@given(teachers())
+def test_random_teachers(t):
+    """Random small teachers: where both ends certify, inner ≤ outer and the teacher's own m_q
+    lies in [lower, upper]; where one does not, it says why and gives no bound."""
+    atoms, weights, k, q, eps = t
+    w = atomic_moments(atoms, weights, k)
+    mq = atomic_moments(atoms, weights, q + 1)[q]
+    r = l2_interval(w, q, Fraction(1), eps)
+    for s, tag in ((1, "upper"), (-1, "lower")):
+        c = r[tag]
+        if c.inner is None or c.outer is None:
+            assert c.inner is None and c.outer is None and c.status != "ok"
+            continue
+        assert c.inner <= c.outer
+        assert s * mq <= c.outer
+
+
+def test_below_float_resolution_by_continuation():
+    """eps = 1e-20 (radius 1e-10, below what the float SOCP resolves): reached by continuation
+    from a lifted eps; certified, tight, containing ŵ_q, and nested in the eps = 1e-8 one."""
+    lam = Fraction(9, 10)
+    w = [lam**j for j in range(3)]
+    lo, lo_in, hi_in, hi = ends(w, 10, Fraction(1, 10**20))
+    big_lo, _, _, big_hi = ends(w, 10, Fraction(1, 10**8))
+    assert big_lo < lo < lam**10 < hi < big_hi
+    assert max(lo_in - lo, hi - hi_in) <= Fraction(1, 10**12) * (hi - lo)

@@ -1,0 +1,569 @@
+"""Certified bounds on one end of the m_q interval under an l2 tolerance: the extremal measure
+polished by Newton in multiprecision (python-flint `arb`), both bounds verified exactly.
+
+Problem (u = x/ρ ∈ [-1, 1], μ_n = m_n/ρ^n, d_n = w_n/ρ^n, weights c_n = ρ^(2n), all exact; eps
+is the *squared* radius, as in `_sdp.build_program`'s `Σ_j (m_j - w_j)² ≤ eps`):
+
+    maximize s·μ_q over measures μ ≥ 0 on [-1, 1] with Σ_(n<k) c_n (μ_n - d_n)² ≤ eps  (s = ±1).
+
+- Outer (weak duality): for rational y with `P(u) = Σ_n y_n u^n - s u^q ≥ -τ` on [-1, 1] (τ ≥ 0
+  rigorous, `_kkt.lower_bound`) put y'_0 = y_0 + τ, y'_n = y_n (n ≥ 1). Then `Σ y'_n u^n ≥ s u^q`
+  on [-1, 1], so for every feasible μ (Cauchy–Schwarz with the weights c_n)
+
+      s·μ_q ≤ Σ y'_n μ_n = Σ y'_n d_n + Σ y'_n (μ_n - d_n) ≤ Σ y'_n d_n + sqrt(eps · Σ y'_n²/c_n).
+
+  The square root is bounded above by an exact rational (`sqrt_upper`: integer isqrt of a
+  scaled numerator, rounded up), so the outer bound is an exact Fraction (`outer_from_dual`).
+- Inner: the polished atoms and weights rounded to rationals, `Σ c_n (μ_n - d_n)² ≤ eps`
+  checked exactly (fmpq), s·μ_q exact: an explicit feasible measure. The polish solves the
+  problem with eps shrunk to (1 - 2^-50)·eps, so the rounded measure is strictly feasible.
+- KKT at the optimum (the constraint active, y ≠ 0): with N = sqrt(Σ_j y_j²/c_j),
+
+      μ_n - d_n = sqrt(eps) · (y_n/c_n) / N   (n < k),
+      P(x_i) = 0 at every atom x_i,  P'(x_i) = 0 at every interior atom,
+
+  equality in Cauchy–Schwarz and complementary slackness, so s·μ_q = Σ y_n d_n + sqrt(eps)·N.
+  Unknowns: the interior atoms, all weights, y (all k rows): as many as equations. Solved by
+  Levenberg–Marquardt steps (as `_kkt.polish`, so a rank-deficient Jacobian, e.g. a
+  non-unique primal on symmetric data, still converges) at `prec` bits.
+
+The starting structure (atoms, which are interior, weights, y) comes from a float grid SOCP
+(Clarabel via cvxpy: weights on a Chebyshev grid of [-1, 1] refined by exchange at the dual
+polynomial's minima; Chebyshev moments as the variables, so the rows are well conditioned;
+the dual of the residual rows is y). If Newton fails from it, variants are tried: without the
+lightest atoms (interior-point noise), and with atoms near ±1 moved to the ends. A wrong guess
+is mended by repairs: an atom whose weight turns negative is dropped, an interior atom that
+leaves [-1, 1] becomes an end atom, and atoms are added (weight 0) where P dips below 0
+elsewhere (exchange steps). A tolerance below float resolution is reached by continuation:
+eps raised to one the float SOCP resolves (further, ×100 at a time, if the grid cannot meet
+the ball: boundary data with atoms off the grid), brought down by a factor 10 a step.
+
+m-units (support [-ρ, ρ], data w, `Σ_j (m_j - w_j)² ≤ eps`): call `certified_end_l2` with
+d_n = w_n/ρ^n, c_n = ρ^(2n) and the same eps; its values are s·μ_q, so m_q ≤ ρ^q·outer (s = 1)
+and m_q ≥ -ρ^q·outer (s = -1); `l2_interval` does exactly this for both ends.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+
+import flint
+import numpy as np
+from flint import arb, arb_mat, fmpq, fmpq_poly
+from numpy.polynomial import chebyshev as npcheb
+
+from theory_check.moments._basis import mono_to_cheb
+from theory_check.moments._kkt import (
+    LM_TRIES,
+    NEWTON_STEPS,
+    SHRINK,
+    Certified,
+    _arb,
+    _exact,
+    _float_P,
+    _norm,
+    _rows_at,
+    default_prec,
+    lower_bound,
+    structure_from_lp,
+)
+from theory_check.moments._lp import _float_minima, _q
+
+GRID = 400
+GRID_ROUNDS = 3
+RESOLVABLE = 1e-6   # sqrt(eps/c_n) a float SOCP resolves (relative to the data)
+REPAIRS = 8
+EXCHANGES = 3
+LIFTS = 4          # raises of an eps the float grid cannot meet (×100 each)
+CLARABEL_OPTS = {"tol_feas": 1e-8, "tol_gap_abs": 1e-8, "tol_gap_rel": 1e-8}  # its defaults
+
+
+@dataclass(frozen=True)
+class Point:
+    """A KKT guess or a polished point: atoms (u units), weights, y (all k rows), which atoms
+    are interior (double zeros of P), Newton's residual and step count, and the bits used."""
+
+    atoms: list
+    weights: list
+    y: list
+    interior: list[bool]
+    residual: float = math.inf
+    steps: int = 0
+    prec: int = 0
+
+
+def sqrt_upper(x: Fraction, bits: int) -> Fraction:
+    """An exact rational ≥ sqrt(x) (x ≥ 0), within a relative 2^-bits of it: with t chosen so
+    that x·4^t ≥ 4^bits, `N = ceil(x·4^t)` and `r = ceil(isqrt N)` give sqrt(x) ≤ r / 2^t."""
+    if x < 0:
+        raise ValueError("sqrt_upper needs x >= 0")
+    if x == 0:
+        return Fraction(0)
+    lg = (x.numerator.bit_length() - x.denominator.bit_length()) // 2
+    t = max(0, bits - lg + 2)
+    num = x.numerator << (2 * t)
+    N = -(-num // x.denominator)
+    r = math.isqrt(N)
+    if r * r < N:
+        r += 1
+    return Fraction(r, 2**t)
+
+
+def outer_from_dual(y: list[Fraction], tau: Fraction, d: list[Fraction], c: list[Fraction],
+                    eps: Fraction, bits: int = 256) -> Fraction:
+    """`Σ y'_n d_n + sqrt(eps Σ y'_n²/c_n)` (the sqrt rounded up), y' = y with τ added to y_0:
+    a proved upper bound of s·μ_q *if* `Σ y_n u^n - s u^q ≥ -τ` on [-1, 1] (module docstring)."""
+    yp = [y[0] + tau, *y[1:]]
+    lin = sum((a * b for a, b in zip(yp, d, strict=True)), Fraction(0))
+    quad = sum((a * a / w for a, w in zip(yp, c, strict=True)), Fraction(0))
+    return lin + sqrt_upper(eps * quad, bits)
+
+
+def dual_polynomial(y: list[Fraction], q: int, s: int) -> fmpq_poly:
+    """P(u) = Σ_n y_n u^n - s u^q, exactly."""
+    coef = [Fraction(0)] * (max(q, len(y) - 1) + 1)
+    for n, v in enumerate(y):
+        coef[n] += v
+    coef[q] -= s
+    return fmpq_poly([_q(v) for v in coef])
+
+
+def dual_certificate(y: list[Fraction], d: list[Fraction], c: list[Fraction], eps: Fraction,
+                     q: int, s: int, touch: list[Fraction], target: Fraction, prec: int = 256
+                     ) -> tuple[Fraction, Fraction]:
+    """(τ, outer) for any rational y: τ = max(0, -L) with L ≤ min_[-1,1] P rigorous
+    (`_kkt.lower_bound`, Taylor forms in ball arithmetic), outer from `outer_from_dual`."""
+    low = lower_bound(dual_polynomial(y, q, s), sorted(set(touch)), target, prec=max(256, prec))
+    tau = max(Fraction(0), -low)
+    return tau, outer_from_dual(y, tau, d, c, eps, bits=max(256, prec))
+
+
+def exact_measure(atoms: list[Fraction], weights: list[Fraction], d: list[Fraction],
+                  c: list[Fraction], eps: Fraction, q: int, s: int) -> Fraction | None:
+    """s·μ_q of the measure Σ b_i δ_(x_i), exactly, if it is feasible (x_i ∈ [-1, 1], b_i ≥ 0,
+    `Σ c_n (μ_n - d_n)² ≤ eps` in exact rationals), else None."""
+    if any(abs(a) > 1 for a in atoms) or any(b < 0 for b in weights):
+        return None
+    qa = [_q(a) for a in atoms]
+    pw = [_q(b) for b in weights]
+    k = len(d)
+    lhs = fmpq(0)
+    value = None
+    for n in range(max(k, q + 1)):
+        m = sum(pw, fmpq(0))
+        if n < k:
+            lhs += _q(c[n]) * (m - _q(d[n])) ** 2
+        if n == q:
+            value = m
+        pw = [v * a for v, a in zip(pw, qa, strict=True)]
+    if lhs > _q(eps) or value is None:
+        return None
+    return s * Fraction(int(value.p), int(value.q))
+
+
+def grid_socp(d: list[Fraction], c: list[Fraction], eps: float, q: int, s: int,
+              extra: np.ndarray | None = None, max_rounds: int = GRID_ROUNDS
+              ) -> tuple[Point | None, str]:
+    """The float start: max s·μ_q over weights x ≥ 0 on a grid of [-1, 1], Clarabel SOCP.
+
+    Variables: x, the Chebyshev moments τ = T x (n < k) and the scaled residual ρ_n, with rows
+    `S τ - sqrt(eps) ρ = d` (S: monomials in Chebyshev polynomials, entries ≤ 1; dual: y) and
+    `‖sqrt(c) ∘ ρ‖ ≤ 1`. The grid is refined by exchange at the float dual polynomial's
+    minima. The structure is read off as in `_kkt.structure_from_lp` (Chebyshev form of P)."""
+    import cvxpy as cp
+    k = len(d)
+    S = np.array([[float(v) for v in row[:k]] for row in mono_to_cheb(k - 1)])
+    dn = np.array([float(v) for v in d])
+    sc = np.sqrt(np.array([float(v) for v in c]))
+    se = math.sqrt(eps)
+    u = np.cos(np.pi * np.arange(GRID + 1) / GRID)
+    if extra is not None and extra.size:
+        u = np.concatenate([u, np.clip(extra, -1, 1)])
+    u = np.unique(u)
+    last = None
+    why = "grid SOCP not solved"
+    for _ in range(max_rounds):
+        T = npcheb.chebvander(u, k - 1).T
+        x = cp.Variable(u.size, nonneg=True)
+        tau = cp.Variable(k)
+        r = cp.Variable(k)
+        rows = S @ tau - se * r == dn
+        mom = T @ x == tau
+        prob = cp.Problem(cp.Maximize(s * (u**q) @ x), [mom, rows, cp.SOC(1.0, cp.multiply(sc, r))])
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                prob.solve(solver="CLARABEL", **CLARABEL_OPTS)
+        except cp.error.SolverError as exc:
+            why = f"grid SOCP: {exc}"
+            break
+        if prob.status not in ("optimal", "optimal_inaccurate") or x.value is None:
+            why = f"grid SOCP: {prob.status}"
+            break
+        xv = np.maximum(x.value, 0.0)
+        # P = Σ ν_n T_n - s u^q with ν = Sᵀ y (the Chebyshev form is the well-conditioned one);
+        # cvxpy's sign convention for equality duals is fixed by P ≈ 0 on the support
+        nu = np.asarray(mom.dual_value, dtype=float)
+        y = np.asarray(rows.dual_value, dtype=float)
+        supp = xv > 1e-9 * xv.max()
+        if np.median(np.abs(npcheb.chebval(u[supp], nu) - s * u[supp]**q)) > np.median(
+                np.abs(npcheb.chebval(u[supp], -nu) - s * u[supp]**q)):
+            nu, y = -nu, -y
+        minima, est = _float_minima("chebyshev", nu, q, s)
+
+        last = (xv, u, nu, y, minima)
+        if est >= -1e-13:
+            break
+        # only the minima and a few neighbours: an interior-point solution spreads weight over
+        # every grid point near an atom, and refining around all of them swells the grid
+        pts = minima
+        h = 2.0 ** -np.arange(10, 34, 6)
+        near = np.concatenate([pts, (pts[:, None] + np.concatenate([h, -h])[None, :]).ravel()])
+        u = np.unique(np.concatenate([u, np.clip(near, -1, 1)]))
+    if last is None:
+        return None, why
+    xv, u, nu, y, minima = last
+    st = structure_from_lp(xv, u, nu, minima, q, s, 1e-300, "chebyshev")
+    if st is None:
+        return None, "no structure in the grid SOCP solution"
+    return Point(list(st.atoms), list(st.weights), [float(v) for v in y], list(st.interior)), "ok"
+
+
+def _system(z: list[arb], na: int, inn: list[int], d: list[arb], ic: list[arb], se: arb,
+            q: int, s: int, k: int, jac: bool) -> tuple[list[arb], list[list[arb]] | None]:
+    """Residual F(z) (and Jacobian) of the KKT equations (module docstring); z = (interior
+    atoms, weights, y (k), then every atom's starting position, the end atoms fixed there).
+    ic = 1/c_n, se = sqrt(eps)."""
+    nI = len(inn)
+    atoms = list(z[nI + na + k:])
+    for j, i in enumerate(inn):
+        atoms[i] = z[j]
+    weights = z[nI:nI + na]
+    y = z[nI + na:nI + na + k]
+    sq = arb(s)
+    ev = [_rows_at(x, k, q, "monomial") for x in atoms]
+    yc = [y[n] * ic[n] for n in range(k)]
+    N = sum((y[n] * yc[n] for n in range(k)), arb(0)).sqrt()
+    F: list[arb] = []
+    for n in range(k):
+        F.append(sum((weights[i] * ev[i][0][n] for i in range(na)), arb(0)) - d[n] - se * yc[n] / N)
+    for i in range(na):
+        F.append(sum((y[n] * ev[i][0][n] for n in range(k)), arb(0)) - sq * ev[i][3][0])
+    dP = {}
+    for i in inn:
+        dP[i] = sum((y[n] * ev[i][1][n] for n in range(1, k)), arb(0)) - sq * ev[i][3][1]
+        F.append(dP[i])
+    if not jac:
+        return F, None
+    ncol = nI + na + k
+    J = [[arb(0)] * ncol for _ in range(len(F))]
+    N3 = N * N * N
+    for n in range(k):       # primal rows: ∂/∂x_i (interior), ∂/∂b_i, ∂/∂y_m of -sqrt(eps)·yc_n/N
+        for j, i in enumerate(inn):
+            J[n][j] = weights[i] * ev[i][1][n]
+        for i in range(na):
+            J[n][nI + i] = ev[i][0][n]
+        for m in range(k):
+            g = (yc[n] * yc[m]) / N3
+            if m == n:
+                g = g - ic[n] / N
+            J[n][nI + na + m] = se * g
+    r = k
+    for i in range(na):      # P(x_i) = 0
+        if i in dP:
+            J[r][inn.index(i)] = dP[i]
+        for n in range(k):
+            J[r][nI + na + n] = ev[i][0][n]
+        r += 1
+    for j, i in enumerate(inn):  # P'(x_i) = 0
+        J[r][j] = sum((y[n] * ev[i][2][n] for n in range(2, k)), arb(0)) - sq * ev[i][3][2]
+        for n in range(1, k):
+            J[r][nI + na + n] = ev[i][1][n]
+        r += 1
+    return F, J
+
+
+def polish(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, st: Point,
+           prec: int) -> Point | None:
+    """Levenberg–Marquardt Newton on the KKT equations at `prec` bits (the pattern of
+    `_kkt.polish`: steps `(JᵀJ + λ diag JᵀJ) Δ = -JᵀF`, λ raised until the residual falls).
+    None if it does not converge."""
+    k = len(d)
+    with flint.ctx.workprec(prec):
+        def _a(v: object) -> arb:
+            return v if isinstance(v, arb) else arb(v)
+        inn = [i for i, f in enumerate(st.interior) if f]
+        na, nI = len(st.atoms), len(inn)
+        da = [_arb(v) for v in d]
+        ic = [1 / _arb(v) for v in c]
+        se = _arb(eps).sqrt()
+        z = ([_a(st.atoms[i]) for i in inn] + [_a(b) for b in st.weights]
+             + [_a(v) for v in st.y] + [_a(x) for x in st.atoms])
+        scale = max(1.0, max(abs(float(v)) for v in d))
+        tol = 2.0 ** (-(prec - 64)) * scale
+        ncol = nI + na + k
+        lam = 2.0 ** -20
+        F, J = _system(z, na, inn, da, ic, se, q, s, k, True)
+        res = _norm(F)
+        step = 0
+        for step in range(NEWTON_STEPS):  # noqa: B007 (the count is reported)
+            if not math.isfinite(res):
+                return None
+            if res <= tol:
+                break
+            Jm = arb_mat(J)
+            Jt = Jm.transpose()
+            Nm = Jt * Jm
+            g = -(Jt * arb_mat(len(F), 1, F))
+            diag = [Nm[j, j] for j in range(ncol)]
+            floor = max(float(v.mid()) for v in diag) * 2.0 ** (-(prec // 2))
+            for _ in range(LM_TRIES):
+                M = arb_mat(Nm)
+                for j in range(ncol):
+                    M[j, j] = diag[j] + arb(lam) * (diag[j] + arb(floor))
+                try:
+                    delta = M.solve(g, algorithm="approx")
+                except ZeroDivisionError:
+                    return None
+                trial = [z[j] + delta[j, 0].mid() if j < ncol else z[j] for j in range(len(z))]
+                Ft, _ = _system(trial, na, inn, da, ic, se, q, s, k, False)
+                rt = _norm(Ft)
+                if math.isfinite(rt) and rt < res:
+                    break
+                lam *= 16
+            else:
+                return None
+            z = trial
+            lam = max(lam / 64, 2.0 ** -(prec // 2))
+            F, J = _system(z, na, inn, da, ic, se, q, s, k, True)
+            res = _norm(F)
+        else:
+            return None
+        atoms = list(z[nI + na + k:])
+        for j, i in enumerate(inn):
+            atoms[i] = z[j]
+        return Point([a.mid() for a in atoms], [b.mid() for b in z[nI:nI + na]],
+                     [v.mid() for v in z[nI + na:nI + na + k]], list(st.interior), res, step,
+                     prec)
+
+
+def _repair(p: Point, d: list[Fraction]) -> tuple[str | None, Point | None]:
+    """Whether a polished point has the optimum's structure (atoms in [-1, 1], weights ≥ 0), and
+    if not, why and a repaired guess: an interior atom past an end becomes that end's atom, an
+    atom with a negative weight is dropped (None if nothing is left)."""
+    xs = [float(a) for a in p.atoms]
+    out = [i for i, x in enumerate(xs) if abs(x) > 1]
+    if out:
+        atoms = list(p.atoms)
+        interior = list(p.interior)
+        for i in out:
+            atoms[i] = arb(1 if xs[i] > 0 else -1)
+            interior[i] = False
+        return "an atom left [-1, 1]", Point(atoms, p.weights, p.y, interior, p.residual, p.steps,
+                                             p.prec)
+    neg = [i for i, b in enumerate(p.weights) if float(b) < -1e-12 * max(1.0, abs(float(d[0])))]
+    if neg:
+        keep = [i for i in range(len(xs)) if i not in neg]
+        if not keep:
+            return "every weight turned negative", None
+        return "a weight turned negative", Point(
+            [p.atoms[i] for i in keep], [p.weights[i] for i in keep], p.y,
+            [p.interior[i] for i in keep], p.residual, p.steps, p.prec)
+    return None, None
+
+
+def _add_touching_point(p: Point, q: int, s: int) -> Point | None:
+    """`p` plus atoms (weight 0) at the local minima of its dual polynomial below half its
+    least value (float search): all of them, so mirror dips of symmetric data come in pairs."""
+    y = np.array([float(v) for v in p.y])
+    minima, _ = _float_minima("monomial", y, q, s)
+    pts = np.concatenate([minima, [-1.0, 1.0]])
+    vals = np.array([_float_P(y, q, s, float(t)) for t in pts])
+    low = float(vals.min())
+    if low >= 0:
+        return None
+    new = [float(t) for t, v in zip(pts, vals, strict=True) if v <= 0.5 * low
+           and all(abs(float(t) - float(a)) > 1e-9 for a in p.atoms)]
+    if not new:
+        return None
+    return Point([*p.atoms, *[arb(t) for t in new]], [*p.weights, *[arb(0)] * len(new)], p.y,
+                 [*p.interior, *[t not in (-1.0, 1.0) for t in new]], p.residual, p.steps,
+                 p.prec)
+
+
+def _polish_repaired(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
+                     st: Point, prec: int) -> tuple[Point | None, str]:
+    """`polish` with the repairs of `_repair` until the point has the optimum's structure."""
+    cur = st
+    total = 0
+    for _ in range(REPAIRS + 1):
+        p = polish(d, c, eps, q, s, cur, prec)
+        if p is None:
+            return None, "Newton did not converge"
+        total += p.steps
+        why, fixed = _repair(p, d)
+        if why is None:
+            return Point(p.atoms, p.weights, p.y, p.interior, p.residual, total, p.prec), ""
+        if fixed is None:
+            return None, f"structure lost: {why}"
+        cur = fixed
+    return None, f"structure not repaired: {why}"
+
+
+LIGHT = (1e-7, 1e-5, 1e-3)   # relative weights below which a start's atoms are tried as noise
+NEAR_END = 1e-2              # interior atoms this close to ±1 are also tried as end atoms
+
+
+def _variants(p: Point) -> list[Point]:
+    """The start, then the start without its lightest atoms (relative weight below each of
+    LIGHT in turn), then all that with the atoms near ±1 moved to the ends: an interior-point
+    solution leaves weights ~1e-8 at near-minima of P that are not zeros of the optimum's P
+    (an atom there is an equation Newton cannot meet), and an end atom whose P(±1) it only
+    resolves to ~1e-7 is read as an interior one just inside."""
+    merged: dict[float, list] = {}
+    for a, b, f in zip(p.atoms, p.weights, p.interior, strict=True):
+        end = abs(a) > 1 - NEAR_END
+        key = float(np.sign(a)) if end else a
+        prev = merged.get(key, [0.0, False])
+        merged[key] = [prev[0] + b, prev[1] or (f and not end)]
+    snapped = Point(list(merged), [v[0] for v in merged.values()], p.y,
+                    [v[1] for v in merged.values()])
+    out: list[Point] = []
+    for base in (p, snapped) if snapped.interior != p.interior else (p,):
+        out.append(base)
+        total = sum(base.weights)
+        for t in LIGHT:
+            keep = [i for i, b in enumerate(base.weights) if b > t * total]
+            if keep and len(keep) < len(out[-1].atoms):
+                out.append(Point([base.atoms[i] for i in keep], [base.weights[i] for i in keep],
+                                 base.y, [base.interior[i] for i in keep]))
+    return out
+
+
+def _polish_exchanged(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
+                      st: Point, prec: int) -> tuple[Point | None, str]:
+    """`_polish_repaired`, then exchange steps while the float dual polynomial dips below 0
+    (atoms of weight 0 added at its deep minima): along a continuation atoms appear where P
+    first touches 0. A dip that the exchange cannot remove is left to the certificate's τ."""
+    p, why = _polish_repaired(d, c, eps, q, s, st, prec)
+    for _ in range(EXCHANGES if p is not None else 0):
+        y = np.array([float(v) for v in p.y])
+        _, est = _float_minima("monomial", y, q, s)
+        if est >= -1e-13 * max(1.0, float(np.abs(y).sum())):
+            break
+        grown = _add_touching_point(p, q, s)
+        nxt = None if grown is None else _polish_repaired(d, c, eps, q, s, grown, prec)[0]
+        if nxt is None:
+            break
+        p = Point(nxt.atoms, nxt.weights, nxt.y, nxt.interior, nxt.residual,
+                  p.steps + nxt.steps, nxt.prec)
+    return p, why
+
+
+def _continue(d: list[Fraction], c: list[Fraction], q: int, s: int, st: Point,
+              steps: list[Fraction], prec: int) -> tuple[Point | None, str]:
+    """Polish `st` at each eps of `steps` in turn (the last one the target), each from the
+    previous point, with exchange steps (atoms appear along the way where P first touches 0).
+    The last point (its `steps` the total Newton count), or None and why not."""
+    cur, total = st, 0
+    for j, ej in enumerate(steps):
+        nxt, why = _polish_exchanged(d, c, ej, q, s, cur, prec)
+        if nxt is None:
+            return None, f"{why} (continuation step {j + 1} of {len(steps)}, eps {float(ej):.1e})"
+        cur = nxt
+        total += nxt.steps
+    return Point(cur.atoms, cur.weights, cur.y, cur.interior, cur.residual, total, cur.prec), ""
+
+
+def certify_point(p: Point, d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
+                  target: Fraction) -> Certified:
+    """Exact inner and outer bounds from a polished point (module docstring)."""
+    atoms = [max(Fraction(-1), min(Fraction(1), _exact(a))) for a in p.atoms]
+    weights = [max(Fraction(0), _exact(b)) for b in p.weights]
+    inner = exact_measure(atoms, weights, d, c, eps, q, s)
+    y = [_exact(v) for v in p.y]
+    tau, outer = dual_certificate(y, d, c, eps, q, s, atoms, target, p.prec)
+    ok = inner is not None
+    status = "ok" if ok else "polished measure not exactly feasible"
+    if ok and outer < inner:
+        # impossible for a rigorous pair: kept as a loud guard, never as a bound
+        return Certified(None, None, None, [], [], "outer < inner (bug)", p.steps, p.prec)
+    return Certified(inner, outer, tau, atoms if ok else [], weights if ok else [], status,
+                     p.steps, p.prec)
+
+
+def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, *,
+                     prec: int | None = None, extra: np.ndarray | None = None) -> Certified:
+    """Certified inner and outer bounds of max s·μ_q subject to Σ_(n<k) c_n (μ_n - d_n)² ≤ eps
+    (module docstring; s·μ_q units: m_q = s·ρ^q·value).
+
+    `inner`: s·μ_q of an exactly verified feasible measure (`atoms`, `weights`); `outer`: an
+    exact rational proved ≥ max s·μ_q; both None, with `status` saying why, when the path does
+    not certify. `extra`: grid points (u units) for the float start, e.g. the data's atoms."""
+    d = [Fraction(v) for v in d]
+    c = [Fraction(v) for v in c]
+    eps = Fraction(eps)
+    if eps <= 0:
+        raise ValueError("certified_end_l2 needs eps > 0")
+    if any(v <= 0 for v in c) or len(c) != len(d):
+        raise ValueError("certified_end_l2 needs one weight c_n > 0 per row")
+    if s not in (1, -1):
+        raise ValueError("s must be +1 or -1")
+    radii = [Fraction(math.sqrt(float(eps) / float(v))) for v in c]
+    prec = prec or default_prec(d, radii, q)
+    shrunk = eps * (1 - SHRINK)
+    scale = max(abs(float(v)) for v in d) or 1.0
+    # below float resolution: start where the float SOCP sees the ball, come down 10× a step;
+    # a ball the grid cannot meet (boundary data off the grid) is raised further the same way
+    rmin = min(float(v) for v in radii)
+    lift = max(1.0, (RESOLVABLE * scale / rmin) ** 2)
+    steps = [shrunk * 10**j for j in range(math.ceil(math.log10(lift)), 0, -1)] + [shrunk]
+    start, why = grid_socp(d, c, float(steps[0]), q, s, extra)
+    for _ in range(LIFTS):
+        if start is not None:
+            break
+        steps = [steps[0] * 100, steps[0] * 10, *steps]
+        start, why = grid_socp(d, c, float(steps[0]), q, s, extra)
+    if start is None:
+        return Certified(None, None, None, [], [], why, 0, prec)
+    cur: Point | None = None
+    for guess in _variants(start):
+        cur, why = _continue(d, c, q, s, guess, steps, prec)
+        if cur is not None:
+            break
+    if cur is None:
+        return Certified(None, None, None, [], [], why, 0, prec)
+    total = cur.steps
+    sig = math.sqrt(float(eps) / max(float(v) for v in c))
+    target = -Fraction(sig) / 10**13
+    cert = certify_point(cur, d, c, eps, q, s, target)
+    for _ in range(EXCHANGES):
+        # P dips below 0 where the structure has no atom: add one there and polish again
+        if cert.tau is None or cert.tau <= 1000 * abs(target):
+            break
+        grown = _add_touching_point(cur, q, s)
+        nxt = None if grown is None else _polish_repaired(d, c, shrunk, q, s, grown, prec)[0]
+        if nxt is None:
+            break
+        c2 = certify_point(nxt, d, c, eps, q, s, target)
+        if c2.inner is None or c2.tau is None or c2.tau >= cert.tau:
+            break
+        cur, cert = nxt, c2
+        total += nxt.steps
+    return Certified(cert.inner, cert.outer, cert.tau, cert.atoms, cert.weights, cert.status,
+                     total, prec)
+
+
+def l2_interval(w: list[Fraction], q: int, rho: Fraction, eps: Fraction) -> dict[str, Certified]:
+    """Both ends in the problem's scaled units, from m-units data (support [-ρ, ρ],
+    `Σ_j (m_j - w_j)² ≤ eps`): d_n = w_n/ρ^n, c_n = ρ^(2n). Then `m_q ≤ ρ^q·upper.outer`,
+    `m_q ≥ -ρ^q·lower.outer`, and `ρ^q·upper.inner`, `-ρ^q·lower.inner` are attained."""
+    rho = Fraction(rho)
+    d = [Fraction(v) / rho**n for n, v in enumerate(w)]
+    c = [rho ** (2 * n) for n in range(len(w))]
+    return {"upper": certified_end_l2(d, c, Fraction(eps), q, 1),
+            "lower": certified_end_l2(d, c, Fraction(eps), q, -1)}
