@@ -167,3 +167,33 @@ def test_below_float_resolution_by_continuation():
     big_lo, _, _, big_hi = ends(w, 10, Fraction(1, 10**8))
     assert big_lo < lo < lam**10 < hi < big_hi
     assert max(lo_in - lo, hi - hi_in) <= Fraction(1, 10**12) * (hi - lo)
+
+
+def test_moment_interval_l2_default_is_certified_exactly():
+    """`moment_interval(..., eps > 0)` (the l2 norm, the default) goes through the certified l2
+    path: exact rational bounds, an attained value a hair inside each, containing the exact
+    eps = 0 interval, and agreeing with the SDP sandwich (`method='sdp'`) to its tolerance."""
+    from theory_check.moments import moment_interval
+    w = [Fraction(math.comb(j, j // 2), 2**j) if j % 2 == 0 else Fraction(0) for j in range(20)]
+    r = moment_interval(w, 20, "unit", 1e-6)
+    assert str(r.status) == "certified" and r.solver == "kkt+flint"
+    assert isinstance(r.lower, Fraction) and isinstance(r.upper, Fraction)
+    assert r.lower <= r.inner_lower <= r.inner_upper <= r.upper
+    assert max(r.inner_lower - r.lower, r.upper - r.inner_upper) <= 1e-12 * r.width
+    exact = moment_interval(w, 20, "unit")
+    assert r.lower <= exact.lower and exact.upper <= r.upper
+    sdp = moment_interval(w, 20, "unit", 1e-6, method="sdp")
+    tol = sdp.evidence["sandwich_tol"]   # the float sandwich's own stated tolerance
+    assert abs(float(sdp.lower) - float(r.lower)) <= tol
+    assert abs(float(sdp.upper) - float(r.upper)) <= tol
+
+
+def test_worst_case_l2_by_the_certified_path():
+    """The l2 worst case of a 2-atom teacher (k = 5, q = 15, ε = 1e-4) is certified by the KKT
+    path at every j and matches the SDP sandwich's value to 1e-5 relative."""
+    from theory_check.moments import worst_case_extrapolation
+    wc = worst_case_extrapolation(["-1/2", "1/2"], ["1/2", "1/2"], 5, 15, 1e-4, "l2")
+    assert str(wc.status) == "certified" and wc.evidence["method"] == "kkt"
+    sdp = worst_case_extrapolation(["-1/2", "1/2"], ["1/2", "1/2"], 5, 15, 1e-4, "l2", method="sdp")
+    assert wc.value == pytest.approx(sdp.value, rel=1e-5)
+    assert wc.evidence["value_inner"] <= wc.value

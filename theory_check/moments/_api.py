@@ -128,9 +128,10 @@ def moment_interval(moments: Sequence[Any], q: int, support: Any = "unit", eps: 
     Raises ValueError for data that no nonnegative measure on S has; with `rounding=True` float
     data just outside the cone are instead read within their rounding error (a tolerance path:
     box `|m_j - w_j| ≤ 16 (j+1) 2^-53 max_{i≤j}|w_i|`, answered by the SDP sandwich).
-    `method`: 'auto' (the LP path `_lp` for the box norm with eps > 0 on [-ρ, ρ], else the SDP),
-    'lp' or 'sdp'. The LP path encloses each end between an exactly verified measure and an exactly
-    verified dual polynomial: its bounds are exact rationals.
+    `method`: 'auto' (for eps > 0 on [-ρ, ρ] the certified paths: box by `_lp`/`_kkt`, l2 by
+    `_kkt_l2`, the SDP where l2 does not certify; else the SDP), 'lp' or 'sdp'. The certified
+    paths enclose each end between an exactly verified measure and an exactly verified dual
+    polynomial: their bounds are exact rationals.
     """
     if len(moments) < 1:
         raise ValueError("moments must hold at least m_0 (k >= 1)")
@@ -184,9 +185,53 @@ def moment_interval(moments: Sequence[Any], q: int, support: Any = "unit", eps: 
         if norm != "box" and eps > 0:
             raise ValueError("method='lp' needs norm='box' (or eps = 0)")
         return _lp_interval(w, q, S, Fraction(eps), base_ev)
+    if method == "auto" and norm == "l2" and eps > 0:
+        r = _l2_interval(w, q, S, Fraction(eps), base_ev)
+        if r is not None:
+            return r
     rho = S[1]
     prog = build_program(w, q, rho, eps, norm, basis)
     return _sandwich(prog, w, q, solver, base_ev)
+
+
+def _l2_interval(w: list[Fraction], q: int, S: tuple[Fraction, Fraction], eps: Fraction,
+                 ev: dict[str, Any]) -> MomentInterval | None:
+    """The m_q interval under `Σ_j (m_j - w_j)² ≤ eps` by the certified l2 KKT path (`_kkt_l2`):
+    each end between an exactly verified measure (inner) and a rational dual polynomial with a
+    Cauchy–Schwarz bound (outer), exact rationals. None where an end does not certify or the
+    two are more than LP_RTOL·width + LP_ATOL·m_0·ρ^q apart (the SDP sandwich follows)."""
+    from theory_check.moments._kkt_l2 import l2_interval
+    rho = S[1]
+    try:
+        out = l2_interval(w, q, rho, eps)
+    except (ArithmeticError, ValueError):
+        return None
+    hi, lo = out["upper"], out["lower"]
+    if any(b.inner is None or b.outer is None for b in (hi, lo)):
+        return None
+    scale = rho**q
+    upper, inner_upper = hi.outer * scale, hi.inner * scale
+    lower, inner_lower = -lo.outer * scale, -lo.inner * scale
+    width = upper - lower
+    tol = Fraction(LP_RTOL) * abs(width) + Fraction(LP_ATOL) * abs(w[0]) * scale
+    gaps = {"min": inner_lower - lower, "max": upper - inner_upper}
+    if any(g < 0 or g > tol for g in gaps.values()):
+        return None
+    ev = {**ev, "method": "kkt", "min.engine": "kkt", "max.engine": "kkt",
+          "min.status": lo.status, "max.status": hi.status, "min.tau": lo.tau, "max.tau": hi.tau,
+          "min.prec_bits": lo.prec, "max.prec_bits": hi.prec,
+          "sandwich_gap": {t: float(g) for t, g in gaps.items()}, "sandwich_tol": float(tol),
+          "sandwich_rule": f"outer - inner ≤ {LP_RTOL:g}·width + {LP_ATOL:g}·m_0·ρ^q "
+          "(exact rationals)",
+          "certificate": "inner: an exactly verified measure per end (the KKT point polished "
+          "by Newton at high precision, eps shrunk by 2^-50, atoms and weights rounded to "
+          "rationals, Σ (m_j - w_j)² ≤ eps checked exactly); outer: a rational dual polynomial "
+          "Σ y_n u^n - s·u^q ≥ -τ on [-1, 1] (Taylor forms in ball arithmetic) and Cauchy–"
+          "Schwarz, Σ y'_n d_n + sqrt(eps·Σ y'_n²/ρ^(2n)) with the root bounded above exactly"}
+    wit = {"lower": ([float(x * rho) for x in lo.atoms], [float(b) for b in lo.weights]),
+           "upper": ([float(x * rho) for x in hi.atoms], [float(b) for b in hi.weights])}
+    return MomentInterval(q, lower, upper, width, Status.CERTIFIED, "kkt+flint", ev, inner_lower,
+                          inner_upper, wit)
 
 
 def _determinate(w: list[Fraction], q: int, S: tuple[Fraction, Fraction] | None,
@@ -840,7 +885,8 @@ def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: in
     """`max_{j≤q} |m_j - ŵ_j|` over nonnegative μ on S with `|m_j - ŵ_j| ≤ δ` (box) or
     `Σ_{j<k} (m_j - ŵ_j)² ≤ δ` (l2, δ = ε = L_k), j < k: one interval per j ≥ k — box by the
     exactly certified LP path (`value` is then a proved upper bound, `evidence['value_inner']`
-    an attained value), l2 by the SDP sandwich. `method`: 'auto', 'lp' (box only) or 'sdp'.
+    an attained value), l2 by the certified l2 KKT path (`_kkt_l2`, the same guarantees) with the
+    SDP sandwich as the fallback per j. `method`: 'auto', 'lp' (box only) or 'sdp'.
     """
     S = parse_support(support)
     if S is None:
@@ -854,6 +900,7 @@ def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: in
     if method == "lp" and norm != "box":
         raise ValueError("method='lp' needs norm='box'")
     use_lp = norm == "box" and method != "sdp"
+    use_kkt_l2 = norm == "l2" and method == "auto"
     prog = None if use_lp else build_program(w[:k], q, S[1], float(delta), norm, "chebyshev")
     per_j = np.zeros(q + 1)
     inner_j = np.zeros(q + 1)
@@ -861,7 +908,7 @@ def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: in
     worst_status, reasons = Status.CERTIFIED, []
     max_gap = 0.0
     certified_j = np.ones(q + 1, dtype=bool)
-    n_fallback = 0
+    n_fallback = n_kkt = 0
     for j in range(k, q + 1):
         if use_lp:
             r = _lp_interval(w[:k], j, S, Fraction(delta), {"support": _support_text(S)})
@@ -871,7 +918,13 @@ def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: in
                 small = build_program(w[:k], j, S[1], float(delta), norm, "chebyshev")
                 r = _sandwich(small, w[:k], j, solver, {"support": _support_text(S)})
         else:
-            r = _sandwich(prog, w[:k], j, solver, {"support": _support_text(S)})
+            kr = _l2_interval(w[:k], j, S, Fraction(delta), {"support": _support_text(S)}) \
+                if use_kkt_l2 else None
+            if kr is not None:
+                n_kkt += 1
+                r = kr
+            else:
+                r = _sandwich(prog, w[:k], j, solver, {"support": _support_text(S)})
         if r.status != Status.CERTIFIED and j < q and not use_lp:
             # The degree-j program is exact too (projection of the Hausdorff cone) and smaller,
             # hence better conditioned: retry there before giving up.
@@ -887,8 +940,9 @@ def worst_case_extrapolation(atoms: Sequence[Any], weights: Sequence[Any], k: in
             reasons.append(f"j={j}: {r.evidence.get('reason')}")
     inner_j[:k] = per_j[:k]
     ev = {"k": k, "q": q, "delta": delta, "norm": norm, "max_sandwich_gap": max_gap,
-          "argmax_j": int(np.argmax(per_j)), "method": "lp" if use_lp else "sdp",
-          "sdp_fallbacks": n_fallback,
+          "argmax_j": int(np.argmax(per_j)),
+          "method": "lp" if use_lp else "kkt" if n_kkt == q + 1 - k else "kkt+sdp" if n_kkt else "sdp",
+          "sdp_fallbacks": n_fallback if use_lp else q + 1 - k - n_kkt,
           "value_inner": float(inner_j.max()),
           "value_meaning": "value: proved upper bound of the worst case; value_inner: attained by "
           "an explicit (verified) measure"}

@@ -57,6 +57,7 @@ from numpy.polynomial import chebyshev as npcheb
 
 from theory_check.moments._basis import mono_to_cheb
 from theory_check.moments._kkt import (
+    GN_PAUSE,
     LM_TRIES,
     NEWTON_STEPS,
     SHRINK,
@@ -64,6 +65,7 @@ from theory_check.moments._kkt import (
     _arb,
     _exact,
     _float_P,
+    _min_norm_step,
     _norm,
     _rows_at,
     default_prec,
@@ -289,9 +291,10 @@ def _system(z: list[arb], na: int, inn: list[int], d: list[arb], ic: list[arb], 
 
 def polish(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, st: Point,
            prec: int) -> Point | None:
-    """Levenberg–Marquardt Newton on the KKT equations at `prec` bits (the pattern of
-    `_kkt.polish`: steps `(JᵀJ + λ diag JᵀJ) Δ = -JᵀF`, λ raised until the residual falls).
-    None if it does not converge."""
+    """Newton on the KKT equations at `prec` bits (the pattern of `_kkt.polish`: the
+    minimum-norm Gauss–Newton step `_kkt._min_norm_step` first, else Levenberg–Marquardt steps
+    `(JᵀJ + λ diag JᵀJ) Δ = -JᵀF`, λ raised until the residual falls). None if it does not
+    converge."""
     k = len(d)
     with flint.ctx.workprec(prec):
         def _a(v: object) -> arb:
@@ -307,16 +310,27 @@ def polish(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, 
         tol = 2.0 ** (-(prec - 64)) * scale
         ncol = nI + na + k
         lam = 2.0 ** -20
+        gn_next = 0
         F, J = _system(z, na, inn, da, ic, se, q, s, k, True)
         res = _norm(F)
         step = 0
-        for step in range(NEWTON_STEPS):  # noqa: B007 (the count is reported)
+        for step in range(NEWTON_STEPS):
             if not math.isfinite(res):
                 return None
             if res <= tol:
                 break
             Jm = arb_mat(J)
             Jt = Jm.transpose()
+            trial = _min_norm_step(z, F, Jm, Jt, ncol, prec) if step >= gn_next else None
+            if trial is not None:
+                Ft, _ = _system(trial, na, inn, da, ic, se, q, s, k, False)
+                rt = _norm(Ft)
+                if math.isfinite(rt) and rt < res:
+                    z = trial
+                    F, J = _system(z, na, inn, da, ic, se, q, s, k, True)
+                    res = _norm(F)
+                    continue
+                gn_next = step + GN_PAUSE
             Nm = Jt * Jm
             g = -(Jt * arb_mat(len(F), 1, F))
             diag = [Nm[j, j] for j in range(ncol)]
