@@ -197,3 +197,16 @@ def test_worst_case_l2_by_the_certified_path():
     sdp = worst_case_extrapolation(["-1/2", "1/2"], ["1/2", "1/2"], 5, 15, 1e-4, "l2", method="sdp")
     assert wc.value == pytest.approx(sdp.value, rel=1e-5)
     assert wc.evidence["value_inner"] <= wc.value
+
+
+def test_l2_sabotage_never_certifies_a_wrong_bound():
+    """Under `moments.kkt_l2_dual_unshifted` (dual scaled by 0.999, τ dropped) the l2 KKT path's
+    outer bound is not one: the exact inner/outer check rejects it, the SDP sandwich answers,
+    and the reported interval still contains the exact eps = 0 interval."""
+    from theory_check.selftest import load_catalogues
+    w = [Fraction(math.comb(j, j // 2), 2**j) if j % 2 == 0 else Fraction(0) for j in range(10)]
+    exact = moment_interval(w, 10, "unit")
+    with load_catalogues()["moments.kkt_l2_dual_unshifted"].apply():
+        r = moment_interval(w, 10, "unit", 1e-6)
+    assert r.solver != "kkt+flint"
+    assert r.lower <= exact.lower and exact.upper <= r.upper

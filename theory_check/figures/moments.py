@@ -73,7 +73,8 @@ def make_f6(ctx: FigureContext) -> FigureOutput:
 @styled
 def make_f7(ctx: FigureContext) -> FigureOutput:
     """max_{j≤q} |g_j − ŵ_j| over balanced students with spectrum in [-1, 1] and L_k ≤ ε
-    (certified SDP/LP sandwich), k = 2d̂ + 1, with fitted slopes and the Wu–Yang-route rate.
+    (certified l2 KKT path with exact certificates, the SDP sandwich where it does not
+    certify), k = 2d̂ + 1, with fitted slopes and the Wu–Yang-route rate.
     Right: the constant vs the horizon q (box δ, certified LP path with exact certificates):
     every interior teacher reaches a plateau, λ̂ = 9/10 only at q ≈ 100; λ̂ = 1 grows without bound."""
     eps = np.logspace(-2, -6, 3 if ctx.quick else 6)
@@ -134,6 +135,7 @@ def make_f7(ctx: FigureContext) -> FigureOutput:
     ax2.legend(loc="center right", bbox_to_anchor=(1.0, 0.74), fontsize=7)
     data["horizon_delta"] = [delta]
     return FigureOutput(fig, data, {"norm": "l2 (left), box (right)", "support": "[-1, 1]",
-                                    "solver": "CLARABEL + HiGHS (left); HiGHS + exact python-flint "
-                                    "certificates, SDP fallback per j (right)",
+                                    "solver": "l2 KKT path, exact python-flint certificates, SDP "
+                                    "(Clarabel) fallback per j (left); box KKT path, exact "
+                                    "certificates, grid-LP and SDP fallbacks per j (right)",
                                     "q_max": q_max, "q_boundary": q_boundary})

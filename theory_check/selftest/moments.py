@@ -195,3 +195,17 @@ def kkt_dual_unshifted() -> Any:
 
     return patch_many(patch_everywhere(_kkt, "certify", certify),
                       patch_everywhere(_kkt, "lower_bound", lambda *a, **k: Fraction(0)))
+
+
+@sabotage("moments.kkt_l2_dual_unshifted", engine="moments",
+          description="l2 KKT path: the dual y scaled by 0.999 and its shift τ dropped (an outer "
+                      "bound that is not one; no default claim rests on the l2 path yet)",
+          quick=False)
+def kkt_l2_dual_unshifted() -> Any:
+    from theory_check.moments import _kkt_l2
+
+    def dual_certificate(y, d, c, eps, q, s, touch, target, prec=256):
+        bad = [v * Fraction(999, 1000) for v in y]
+        return Fraction(0), _kkt_l2.outer_from_dual(bad, Fraction(0), d, c, eps, max(256, prec))
+
+    return patch_everywhere(_kkt_l2, "dual_certificate", dual_certificate)
