@@ -1,7 +1,8 @@
 """l2 intervals with eps > 0 (`Σ_j (m_j - w_j)² ≤ eps`, eps the squared radius) at k = 10 … 80:
-the certified multiprecision KKT path (`_kkt_l2.l2_interval`) vs the current path
-`moment_interval(w, q, 'unit', eps, 'l2')` (SDP over the cone sandwiched by a grid SOCP, the
-baseline), in one process, medians over 3 repeats (one run where a run takes > 5 s).
+the certified multiprecision KKT path (`_kkt_l2.l2_interval`, the default of `moment_interval`
+since it was wired in) vs the previous path `moment_interval(w, q, 'unit', eps, 'l2',
+method='sdp')` (SDP over the cone sandwiched by a grid SOCP, the baseline), in one process,
+medians over 3 repeats (one run where a run takes > 5 s).
 
 Accuracy: a certified interval must contain the exact eps = 0 interval (resp. the teacher's own
 moment); gap = max(outer - inner) / width over both ends, the part not pinned down.
@@ -68,7 +69,8 @@ for name, law, w, q, eps in cases:
     if key in slow and law != "teacher":
         b_status, t_old, agree = f"skipped (took {slow[key]:.0f} s at smaller k)", math.nan, math.nan
     else:
-        b, t_old = timed(lambda w=w, q=q, e=eps: moment_interval(w, q, "unit", float(e), "l2"))
+        b, t_old = timed(lambda w=w, q=q, e=eps: moment_interval(w, q, "unit", float(e), "l2",
+                                                                        method="sdp"))
         b_status = str(b.status)
         # the baseline's (float) ends against the certified ones, in units of the width
         agree = (max(abs(float(b.upper - hi.outer)), abs(float(b.lower + lo.outer))) / width
