@@ -37,8 +37,10 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import flint
 import numpy as np
@@ -265,57 +267,11 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
         scale = max(1.0, max(abs(float(v)) for v in d))
         tol = 2.0 ** (-(prec - 64)) * scale
         ncol = nI + na + nA
-        lam = 2.0 ** -20
-        gn_next = 0
-        F, J = _system(z, na, inn, A, rhs, q, s, True, k, basis)
-        res = _norm(F)
-        step = 0
-        for step in range(NEWTON_STEPS if max_steps is None else max_steps):
-            if not math.isfinite(res):
-                return None
-            if res <= tol:
-                break
-            Jm = arb_mat(J)
-            Jt = Jm.transpose()
-            trial = _min_norm_step(z, F, Jm, Jt, ncol, prec) if step >= gn_next else None
-            if trial is not None:
-                Ft, _ = _system(trial, na, inn, A, rhs, q, s, False, k, basis)
-                rt = _norm(Ft)
-                if math.isfinite(rt) and rt < res:
-                    z = trial
-                    F, J = _system(z, na, inn, A, rhs, q, s, True, k, basis)
-                    res = _norm(F)
-                    continue
-                # far from a solution the linearization misleads: let LM steps bring it nearer
-                gn_next = step + GN_PAUSE
-            N = Jt * Jm
-            g = -(Jt * arb_mat(len(F), 1, F))
-            diag = [N[j, j] for j in range(ncol)]
-            floor = max(float(v.mid()) for v in diag) * 2.0 ** (-(prec // 2))
-            for _ in range(LM_TRIES):
-                M = arb_mat(N)
-                for j in range(ncol):
-                    M[j, j] = diag[j] + arb(lam) * (diag[j] + arb(floor))
-                try:
-                    delta = M.solve(g, algorithm="approx")
-                except ZeroDivisionError:
-                    return None
-                trial = list(z)
-                for j in range(ncol):
-                    trial[j] = z[j] + delta[j, 0].mid()
-                Ft, _ = _system(trial, na, inn, A, rhs, q, s, False, k, basis)
-                rt = _norm(Ft)
-                if math.isfinite(rt) and rt < res:
-                    break
-                lam *= 16
-            else:
-                return None
-            z = trial
-            lam = max(lam / 64, 2.0 ** -(prec // 2))
-            F, J = _system(z, na, inn, A, rhs, q, s, True, k, basis)
-            res = _norm(F)
-        else:
+        out = newton(z, ncol, lambda v, jac: _system(v, na, inn, A, rhs, q, s, jac, k, basis),
+                     tol, NEWTON_STEPS if max_steps is None else max_steps, prec)
+        if out is None:
             return None
+        z, res, step = out
         atoms = list(z[nI + na + nA:])
         for c, i in enumerate(inn):
             atoms[i] = z[c]
@@ -324,6 +280,63 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
         yfull = [y.get(n, arb(0)) for n in range(k)]
         return Polished([a.mid() for a in atoms], [b.mid() for b in weights],
                         [v.mid() for v in yfull], interior, A, dict(st.signs), res, step, prec)
+
+
+def newton(z: list[arb], ncol: int, system: Callable[[list[arb], bool], tuple[list[arb], Any]],
+           tol: float, max_steps: int, prec: int) -> tuple[list[arb], float, int] | None:
+    """Solve F(z) = 0 for the first `ncol` entries of z (the rest ride along), `system(z, jac)`
+    giving F and (if jac) its Jacobian, at the caller's working precision: the minimum-norm
+    Gauss–Newton step (`_min_norm_step`) where it lowers ‖F‖₂, else Levenberg–Marquardt steps
+    `(JᵀJ + λ diag JᵀJ) Δ = -JᵀF`, λ grown ×16 until ‖F‖₂ falls and shrunk ÷64 after. (z,
+    residual, steps) once ‖F‖₂ ≤ tol, None if that takes more than `max_steps` steps or fails."""
+    lam = 2.0 ** -20
+    gn_next = 0
+    F, J = system(z, True)
+    res = _norm(F)
+    step = 0
+    for step in range(max_steps):
+        if not math.isfinite(res):
+            return None
+        if res <= tol:
+            break
+        Jm = arb_mat(J)
+        Jt = Jm.transpose()
+        trial = _min_norm_step(z, F, Jm, Jt, ncol, prec) if step >= gn_next else None
+        if trial is not None:
+            rt = _norm(system(trial, False)[0])
+            if math.isfinite(rt) and rt < res:
+                z = trial
+                F, J = system(z, True)
+                res = _norm(F)
+                continue
+            # far from a solution the linearization misleads: let LM steps bring it nearer
+            gn_next = step + GN_PAUSE
+        N = Jt * Jm
+        g = -(Jt * arb_mat(len(F), 1, F))
+        diag = [N[j, j] for j in range(ncol)]
+        floor = max(float(v.mid()) for v in diag) * 2.0 ** (-(prec // 2))
+        for _ in range(LM_TRIES):
+            M = arb_mat(N)
+            for j in range(ncol):
+                M[j, j] = diag[j] + arb(lam) * (diag[j] + arb(floor))
+            try:
+                delta = M.solve(g, algorithm="approx")
+            except ZeroDivisionError:
+                return None
+            trial = [z[j] + delta[j, 0].mid() if j < ncol else z[j] for j in range(len(z))]
+            rt = _norm(system(trial, False)[0])
+            if math.isfinite(rt) and rt < res:
+                break
+            lam *= 16
+        else:
+            return None
+        z = trial
+        lam = max(lam / 64, 2.0 ** -(prec // 2))
+        F, J = system(z, True)
+        res = _norm(F)
+    else:
+        return None
+    return z, res, step
 
 
 def _min_norm_step(z: list[arb], F: list[arb], Jm: arb_mat, Jt: arb_mat, ncol: int,

@@ -52,24 +52,21 @@ from fractions import Fraction
 
 import flint
 import numpy as np
-from flint import arb, arb_mat, fmpq, fmpq_poly
+from flint import arb, fmpq, fmpq_poly
 from numpy.polynomial import chebyshev as npcheb
 
 from theory_check.moments._basis import mono_to_cheb
 from theory_check.moments._kkt import (
-    GN_PAUSE,
-    LM_TRIES,
     NEWTON_STEPS,
     SHRINK,
     Certified,
     _arb,
     _exact,
     _float_P,
-    _min_norm_step,
-    _norm,
     _rows_at,
     default_prec,
     lower_bound,
+    newton,
     structure_from_lp,
 )
 from theory_check.moments._lp import _float_minima, _q
@@ -291,10 +288,8 @@ def _system(z: list[arb], na: int, inn: list[int], d: list[arb], ic: list[arb], 
 
 def polish(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, st: Point,
            prec: int) -> Point | None:
-    """Newton on the KKT equations at `prec` bits (the pattern of `_kkt.polish`: the
-    minimum-norm Gauss–Newton step `_kkt._min_norm_step` first, else Levenberg–Marquardt steps
-    `(JᵀJ + λ diag JᵀJ) Δ = -JᵀF`, λ raised until the residual falls). None if it does not
-    converge."""
+    """Newton on the KKT equations at `prec` bits (`_kkt.newton`: minimum-norm Gauss–Newton
+    steps, Levenberg–Marquardt where they do not descend). None if it does not converge."""
     k = len(d)
     with flint.ctx.workprec(prec):
         def _a(v: object) -> arb:
@@ -309,54 +304,11 @@ def polish(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, 
         scale = max(1.0, max(abs(float(v)) for v in d))
         tol = 2.0 ** (-(prec - 64)) * scale
         ncol = nI + na + k
-        lam = 2.0 ** -20
-        gn_next = 0
-        F, J = _system(z, na, inn, da, ic, se, q, s, k, True)
-        res = _norm(F)
-        step = 0
-        for step in range(NEWTON_STEPS):
-            if not math.isfinite(res):
-                return None
-            if res <= tol:
-                break
-            Jm = arb_mat(J)
-            Jt = Jm.transpose()
-            trial = _min_norm_step(z, F, Jm, Jt, ncol, prec) if step >= gn_next else None
-            if trial is not None:
-                Ft, _ = _system(trial, na, inn, da, ic, se, q, s, k, False)
-                rt = _norm(Ft)
-                if math.isfinite(rt) and rt < res:
-                    z = trial
-                    F, J = _system(z, na, inn, da, ic, se, q, s, k, True)
-                    res = _norm(F)
-                    continue
-                gn_next = step + GN_PAUSE
-            Nm = Jt * Jm
-            g = -(Jt * arb_mat(len(F), 1, F))
-            diag = [Nm[j, j] for j in range(ncol)]
-            floor = max(float(v.mid()) for v in diag) * 2.0 ** (-(prec // 2))
-            for _ in range(LM_TRIES):
-                M = arb_mat(Nm)
-                for j in range(ncol):
-                    M[j, j] = diag[j] + arb(lam) * (diag[j] + arb(floor))
-                try:
-                    delta = M.solve(g, algorithm="approx")
-                except ZeroDivisionError:
-                    return None
-                trial = [z[j] + delta[j, 0].mid() if j < ncol else z[j] for j in range(len(z))]
-                Ft, _ = _system(trial, na, inn, da, ic, se, q, s, k, False)
-                rt = _norm(Ft)
-                if math.isfinite(rt) and rt < res:
-                    break
-                lam *= 16
-            else:
-                return None
-            z = trial
-            lam = max(lam / 64, 2.0 ** -(prec // 2))
-            F, J = _system(z, na, inn, da, ic, se, q, s, k, True)
-            res = _norm(F)
-        else:
+        out = newton(z, ncol, lambda v, jac: _system(v, na, inn, da, ic, se, q, s, k, jac), tol,
+                     NEWTON_STEPS, prec)
+        if out is None:
             return None
+        z, res, step = out
         atoms = list(z[nI + na + k:])
         for j, i in enumerate(inn):
             atoms[i] = z[j]
