@@ -600,7 +600,7 @@ def default_prec(d: list[Fraction], e: list[Fraction], q: int) -> int:
 
 BUDGET = 15.0          # seconds per end (`certified_end`)
 SPREAD = 1e3          # radii spanning this factor or more go to the refined grid LP first
-REFINED_OK = 1e-6      # the refined grid LP must meet every row to 1e-6·min e to be read
+REFINED_OK = 1e-6      # the refined grid LP must meet every row to 1e-6 of its radius to be read
 REFINED_STEPS = 3      # × NEWTON_STEPS: the Newton steps allowed from a refined structure
 
 
@@ -665,7 +665,7 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
                 if time.perf_counter() - t0 > seconds:
                     return _spent(seconds, why, prec)
         else:
-            why = f"refined grid LP: {g.status}, violation {viol:.1e}·min e"
+            why = f"refined grid LP: {g.status}, violation {viol:.1e} of a radius"
     if lift > 1:
         # only the radii below resolution are raised to it, then brought down a decade a step
         # (raising every row alike would start from a far-off problem on the resolvable rows)
