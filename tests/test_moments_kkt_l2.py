@@ -210,3 +210,12 @@ def test_l2_sabotage_never_certifies_a_wrong_bound():
         r = moment_interval(w, 10, "unit", 1e-6)
     assert r.solver != "kkt+flint"
     assert r.lower <= exact.lower and exact.upper <= r.upper
+
+
+def test_l2_time_budget_gives_no_bound():
+    """A spent budget ends the l2 search with neither bound, never a partial one."""
+    from theory_check.moments._kkt_l2 import certified_end_l2
+    k = 20
+    d = [Fraction(math.comb(j, j // 2), 2**j) if j % 2 == 0 else Fraction(0) for j in range(k)]
+    c = certified_end_l2(d, [Fraction(1)] * k, Fraction(1, 10**6), k, 1, seconds=0.0)
+    assert c.inner is None and c.outer is None and "time budget" in c.status

@@ -46,6 +46,7 @@ and m_q ≥ -ρ^q·outer (s = -1); `l2_interval` does exactly this for both ends
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
@@ -64,6 +65,7 @@ from theory_check.moments._kkt import (
     _exact,
     _float_P,
     _rows_at,
+    _spent,
     default_prec,
     lower_bound,
     newton,
@@ -76,6 +78,7 @@ GRID_ROUNDS = 3
 RESOLVABLE = 1e-6   # sqrt(eps/c_n) a float SOCP resolves (relative to the data)
 REPAIRS = 8
 EXCHANGES = 3
+L2_BUDGET = 40.0   # seconds per end: arcsine k = 80 at eps 1e-12 needs a second start at ~20 s
 LIFTS = 4          # raises of an eps the float grid cannot meet (×100 each)
 CLARABEL_OPTS = {"tol_feas": 1e-8, "tol_gap_abs": 1e-8, "tol_gap_rel": 1e-8}  # its defaults
 
@@ -463,13 +466,17 @@ def certify_point(p: Point, d: list[Fraction], c: list[Fraction], eps: Fraction,
 
 
 def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, *,
-                     prec: int | None = None, extra: np.ndarray | None = None) -> Certified:
+                     prec: int | None = None, extra: np.ndarray | None = None,
+                     seconds: float = L2_BUDGET) -> Certified:
     """Certified inner and outer bounds of max s·μ_q subject to Σ_(n<k) c_n (μ_n - d_n)² ≤ eps
     (module docstring; s·μ_q units: m_q = s·ρ^q·value).
 
     `inner`: s·μ_q of an exactly verified feasible measure (`atoms`, `weights`); `outer`: an
     exact rational proved ≥ max s·μ_q; both None, with `status` saying why, when the path does
-    not certify. `extra`: grid points (u units) for the float start, e.g. the data's atoms."""
+    not certify. `extra`: grid points (u units) for the float start, e.g. the data's atoms.
+    `seconds`: past this budget no further starting variant is tried (no bound, never a wrong
+    one)."""
+    t0 = time.perf_counter()
     d = [Fraction(v) for v in d]
     c = [Fraction(v) for v in c]
     eps = Fraction(eps)
@@ -498,6 +505,8 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
         return Certified(None, None, None, [], [], why, 0, prec)
     cur: Point | None = None
     for guess in _variants(start):
+        if time.perf_counter() - t0 > seconds:
+            return _spent(seconds, why, prec)
         cur, why = _continue(d, c, q, s, guess, steps, prec)
         if cur is not None:
             break
