@@ -436,7 +436,7 @@ def _lp_interval(w: list[Fraction], q: int, S: tuple[Fraction, Fraction], eps: A
         fit = ex.unique_measure(w, S)
         if fit is not None:
             extra = np.array([float(x) / float(rho) for x in fit.atoms])
-    out = certified_interval(w, q, rho, eps, extra)
+    out = certified_interval(w, q, rho, eps, extra, interior=mem.feasible and mem.interior)
     lo, hi = out["lower"], out["upper"]
     ev = {**ev, "method": "lp", "lp_basis": out["basis"],
           "certificate": "inner: an exactly verified measure per end (the KKT point polished by "

@@ -599,6 +599,7 @@ def default_prec(d: list[Fraction], e: list[Fraction], q: int) -> int:
 
 
 BUDGET = 15.0          # seconds per end (`certified_end`)
+EQ_FIRST = 1e-13      # × |d|_∞: an e = 0 sandwich this tight is kept without other routes
 SPREAD = 1e3          # radii spanning this factor or more go to the refined grid LP first
 REFINED_OK = 1e-6      # the refined grid LP must meet every row to 1e-6 of its radius to be read
 REFINED_STEPS = 3      # × NEWTON_STEPS: the Newton steps allowed from a refined structure
@@ -607,7 +608,7 @@ REFINED_STEPS = 3      # × NEWTON_STEPS: the Newton steps allowed from a refine
 def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
                   extra: np.ndarray | None = None, prec: int | None = None,
                   target: Fraction | None = None, whole_line: bool = False,
-                  seconds: float = BUDGET) -> Certified:
+                  seconds: float = BUDGET, interior: bool = False) -> Certified:
     """Certified inner and outer bounds of max s·μ_q (box radii e_n > 0; module docstring).
 
     The structure comes from the float grid LP at e itself; for radii below float resolution,
@@ -617,6 +618,9 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
     `whole_line`: the support is R, searched on [-1, 1] (the caller scales it), certified on R.
     `seconds`: a budget; past it no further route is tried (the search is INCONCLUSIVE, never
     wrong, and a failing search would otherwise try every route at every threshold).
+    `interior`: the data are interior to the moment cone (the caller knows it exactly); with
+    radii alike and far below resolution the e = 0 point is then tried first, and kept if its
+    sandwich Σ|y_n| e_n is below EQ_FIRST·|d|_∞ (measured: arcsine k = 40 at 1e-30, 8.5 s → 3.6 s).
     """
     if any(v <= 0 for v in e):
         raise ValueError("certified_end needs box radii e_n > 0")
@@ -631,6 +635,11 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
     spread = max(float(v) for v in e) / emin
     if time.perf_counter() - t0 >= seconds:
         return _spent(seconds, "no route tried", prec)
+    eq: Certified | None = None
+    if interior and lift > 1 and spread < SPREAD:
+        eq = _equality_route(d, e, q, s, prec, extra, whole_line)
+        if eq is not None and eq.outer - eq.inner <= EQ_FIRST * scale:
+            return eq
     if lift > 1 and spread >= SPREAD:
         # radii spanning decades below float resolution: the grid LP refined to high precision
         # resolves every row at once, where it converges (radii alike are left to the
@@ -702,7 +711,7 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
             if time.perf_counter() - t0 > seconds:
                 return _spent(seconds, why, prec)
     if lift > 1:
-        eq = _equality_route(d, e, q, s, prec, extra, whole_line)
+        eq = eq or _equality_route(d, e, q, s, prec, extra, whole_line)
         if eq is not None:
             return eq
     return Certified(None, None, None, [], [], why, 0, prec)

@@ -410,7 +410,7 @@ def _verified_measure(x: np.ndarray, u: np.ndarray, d: list[Fraction], e: list[F
 
 def certified_interval(w: list[Fraction], q: int, rho: Fraction, eps: Any,
                        extra: np.ndarray | None = None, kkt: bool = True,
-                       whole_line: bool = False) -> dict[str, Any]:
+                       whole_line: bool = False, interior: bool = False) -> dict[str, Any]:
     """Both ends of the m_q interval with exact inner and outer bounds (box radii eps_j ≥ 0, or
     eps = 0 for equalities), in m-units: {'lower': {...}, 'upper': {...}, 'basis': …}.
 
@@ -418,7 +418,8 @@ def certified_interval(w: list[Fraction], q: int, rho: Fraction, eps: Any,
     length, radii far below float resolution), then, where that does not certify, by this
     module's grid LP certificate. `extra`: grid points to add (u units, e.g. the data's atoms).
     `whole_line`: support R, searched on [-ρ, ρ]: only the lower end (q even), by the KKT path,
-    its dual polynomial certified on all of R ('upper' is then None).
+    its dual polynomial certified on all of R ('upper' is then None). `interior`: the data are
+    interior to the moment cone (see `_kkt.certified_end`).
     """
     k = len(w)
     eps_l = [Fraction(v) for v in np.broadcast_to(np.asarray(eps, dtype=object), (k,))]
@@ -442,7 +443,8 @@ def certified_interval(w: list[Fraction], q: int, rho: Fraction, eps: Any,
         if use_kkt:
             from theory_check.moments._kkt import certified_end
             try:
-                c = certified_end(d, e, q, s, extra=extra, whole_line=whole_line)
+                c = certified_end(d, e, q, s, extra=extra, whole_line=whole_line,
+                                  interior=interior)
             except (ArithmeticError, ValueError) as exc:
                 # a failed polish only costs the fast path: the grid LP certificate follows
                 c = None
