@@ -49,6 +49,7 @@ from flint import arb, arb_mat, arb_poly, fmpq, fmpq_poly
 from theory_check.moments._lp import (
     REFINE_MILD,
     GridSolution,
+    _dual_poly,
     _f,
     _float_minima,
     _q,
@@ -561,11 +562,7 @@ def certify(p: Polished, d: list[Fraction], e: list[Fraction], q: int, s: int,
     if not ok:
         inner = None
     y = [_exact(v) for v in p.y]
-    coef = [Fraction(0)] * (max(q, k - 1) + 1)
-    for n in range(k):
-        coef[n] += y[n]
-    coef[q] -= s
-    P = fmpq_poly([_q(c) for c in coef])
+    P = _dual_poly("monomial", y, q, s)
     touch = sorted(set(atoms))
     if whole_line:
         if q % 2 or s != -1:

@@ -53,7 +53,7 @@ from fractions import Fraction
 
 import flint
 import numpy as np
-from flint import arb, fmpq, fmpq_poly
+from flint import arb, fmpq
 from numpy.polynomial import chebyshev as npcheb
 
 from theory_check.moments._basis import mono_to_cheb
@@ -71,7 +71,7 @@ from theory_check.moments._kkt import (
     newton,
     structure_from_lp,
 )
-from theory_check.moments._lp import _float_minima, _q
+from theory_check.moments._lp import _dual_poly, _float_minima, _q
 
 GRID = 400
 GRID_ROUNDS = 3
@@ -124,21 +124,12 @@ def outer_from_dual(y: list[Fraction], tau: Fraction, d: list[Fraction], c: list
     return lin + sqrt_upper(eps * quad, bits)
 
 
-def dual_polynomial(y: list[Fraction], q: int, s: int) -> fmpq_poly:
-    """P(u) = Σ_n y_n u^n - s u^q, exactly."""
-    coef = [Fraction(0)] * (max(q, len(y) - 1) + 1)
-    for n, v in enumerate(y):
-        coef[n] += v
-    coef[q] -= s
-    return fmpq_poly([_q(v) for v in coef])
-
-
 def dual_certificate(y: list[Fraction], d: list[Fraction], c: list[Fraction], eps: Fraction,
                      q: int, s: int, touch: list[Fraction], target: Fraction, prec: int = 256
                      ) -> tuple[Fraction, Fraction]:
     """(τ, outer) for any rational y: τ = max(0, -L) with L ≤ min_[-1,1] P rigorous
     (`_kkt.lower_bound`, Taylor forms in ball arithmetic), outer from `outer_from_dual`."""
-    low = lower_bound(dual_polynomial(y, q, s), sorted(set(touch)), target, prec=max(256, prec))
+    low = lower_bound(_dual_poly("monomial", y, q, s), sorted(set(touch)), target, prec=max(256, prec))
     tau = max(Fraction(0), -low)
     return tau, outer_from_dual(y, tau, d, c, eps, bits=max(256, prec))
 
