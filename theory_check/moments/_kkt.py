@@ -46,15 +46,13 @@ import flint
 import numpy as np
 from flint import arb, arb_mat, arb_poly, fmpq, fmpq_poly
 
+from theory_check.moments._ipm import ipm_grid_solve
 from theory_check.moments._lp import (
-    REFINE_MILD,
-    GridSolution,
     _dual_poly,
     _f,
     _float_minima,
     _q,
     grid_solve,
-    refined_grid_solve,
 )
 
 SHRINK = Fraction(1, 2**50)   # η: the inner measure solves the problem with radii (1 - η)·e
@@ -135,6 +133,79 @@ def structure_from_lp(x: np.ndarray, u: np.ndarray, y: np.ndarray, minima: np.nd
     signs = {n: (1 if y[n] > 0 else -1) for n in range(k) if yw[n] > yrel * ymax}
     active = sorted(signs)
     return Structure(atoms, weights, [float(v) for v in y], interior, active, signs)
+
+
+END_SHARE = 0.9   # a support run at ±1 is the boundary atom there if the end holds this share
+TOUCH_PREC = 512  # bits for the touching points: P's coefficients cancel over ~2^q
+
+
+def structure_from_runs(x: np.ndarray, u: np.ndarray, y: np.ndarray, q: int, s: int, yrel: float,
+                        row_weight: np.ndarray | None = None,
+                        y_arb: tuple[arb, ...] = ()) -> Structure | None:
+    """Read a structure off an interior-point grid solution (`_ipm`): its support (weights
+    > 1e-14 of the largest; the rest is O(μ)) split into runs of adjacent grid points, one atom
+    per run: a boundary atom at ±1 if the end point holds END_SHARE of the run's mass, else an
+    interior one at the dual polynomial's minimum in the run (Newton on P' from the run's
+    mass-weighted position; the mean alone is a grid spacing off, outside Newton's reach at high
+    degree). Active rows as in `structure_from_lp`.
+
+    Why not the float dual's local minima: at high degree P's monomial coefficients cancel, so
+    float minima near ±1 are lost (measured: 18 of 22 interior atoms found on [-2, 2], k = 60),
+    while the interior-point support is separated from noise by ~15 decades."""
+    order = np.argsort(u)
+    uu, xx = u[order], x[order]
+    top = float(xx.max()) if xx.size else 0.0
+    if top <= 0:
+        return None
+    sup = np.where(xx > 1e-14 * top)[0]
+    runs = np.split(sup, np.where(np.diff(sup) > 1)[0] + 1)
+    with flint.ctx.workprec(TOUCH_PREC):
+        # P at the solver's precision where it has it (at high degree P is ~2^-q on [-1, 1]
+        # while its coefficients are ~1e4: float y locate no minimum there), else from the
+        # float y taken exactly; either way evaluated in ball arithmetic
+        ys = list(y_arb) if y_arb else [arb(float(v)) for v in y]
+        Py = arb_poly(ys + [arb(0)] * max(0, q + 1 - len(ys)))
+        Py -= arb_poly([0] * q + [s])
+    atoms, weights, interior = [], [], []
+    for r in runs:
+        mass = float(xx[r].sum())
+        end = next((i for i in (0, uu.size - 1) if i in r), None)
+        if end is not None and xx[end] >= END_SHARE * mass:
+            atoms.append(float(uu[end]))
+            interior.append(False)
+        else:
+            atoms.append(_touching(Py, float(np.average(uu[r], weights=xx[r])),
+                                   float(uu[max(r[0] - 1, 0)]), float(uu[min(r[-1] + 1, uu.size - 1)])))
+            interior.append(True)
+        weights.append(mass)
+    yw = np.abs(y) * (1.0 if row_weight is None else row_weight)
+    ymax = float(np.max(yw)) if y.size else 0.0
+    if ymax == 0:
+        return None
+    signs = {n: (1 if y[n] > 0 else -1) for n in range(y.size) if yw[n] > yrel * ymax}
+    return Structure(atoms, weights, [float(v) for v in y], interior, sorted(signs), signs)
+
+
+def _touching(P: arb_poly, u0: float, a: float, b: float) -> float:
+    """The local minimum of P in [min(a, b), max(a, b)]: the sign change of P' from - to +,
+    by bisection (u0 if P' does not change sign there). Bisection, not Newton: between two
+    grid points P can be nearly flat (the grid LP's dual only has to be ≥ 0 on the grid), and
+    Newton from two mirrored starts then stopped at two different points."""
+    lo, hi = min(a, b), max(a, b)
+    with flint.ctx.workprec(TOUCH_PREC):
+        d1 = P.derivative()    # at full precision: P's coefficients cancel
+
+        def slope(t: float) -> float:
+            return float(d1(arb(t)).mid())
+        if not (slope(lo) < 0 < slope(hi)):
+            return u0
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            if slope(mid) < 0:
+                lo = mid
+            else:
+                hi = mid
+        return 0.5 * (lo + hi)
 
 
 def _float_P(y: np.ndarray, q: int, s: int, u: float, basis: str = "monomial") -> float:
@@ -256,9 +327,18 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
     = -JᵀF` (Levenberg–Marquardt, λ grown until the residual falls). None if it does not
     converge in `max_steps` steps (default NEWTON_STEPS)."""
     k = len(d)
+    fold = basis == "monomial" and q % 2 == 0 and bool(st.active) and \
+        all(n % 2 == 0 for n in st.active)
     with flint.ctx.workprec(prec):
         def _a(v: object) -> arb:
             return v if isinstance(v, arb) else arb(v)
+        if fold:
+            # only even rows active and q even: P is even and the equations see an atom at u and
+            # one at -u alike, so the atoms are folded onto [0, 1] (a pair ±u becomes one atom
+            # at |u| with the pair's weight). The mirrored copies would make J rank-deficient,
+            # and the folded system is half the size (measured on [-2, 2], k = 60: the unfolded
+            # Newton diverged from the interior-point structure; folded, 7 steps).
+            st = _folded(st)
         A, interior = list(st.active), list(st.interior)
         inn = [i for i, f in enumerate(interior) if f]
         na, nI, nA = len(st.atoms), len(inn), len(A)
@@ -279,8 +359,57 @@ def polish(d: list[Fraction], e: list[Fraction], q: int, s: int, st: Structure |
         weights = z[nI:nI + na]
         y = dict(zip(A, z[nI + na:nI + na + nA], strict=True))
         yfull = [y.get(n, arb(0)) for n in range(k)]
+        if fold:
+            atoms, weights, interior = _unfolded(atoms, weights, interior)
         return Polished([a.mid() for a in atoms], [b.mid() for b in weights],
                         [v.mid() for v in yfull], interior, A, dict(st.signs), res, step, prec)
+
+
+FOLD_MERGE = 1e-5   # folded atoms closer than this are one atom (a mirrored pair: the two
+                    # touching points of a float-symmetric start differ in the last digits;
+                    # distinct atoms are ≳ 1/k² apart)
+
+
+def _folded(st: Structure | Polished) -> Structure:
+    """The structure on [0, 1] for an even P (`polish`): atoms at |u|, those within FOLD_MERGE
+    of each other merged (weights added; boundary if either was)."""
+    items = sorted(zip((abs(float(_mid(a))) for a in st.atoms), (float(_mid(b)) for b in st.weights),
+                       st.interior, strict=True))
+    atoms: list[float] = []
+    weights: list[float] = []
+    interior: list[bool] = []
+    for a, b, f in items:
+        if atoms and a - atoms[-1] <= FOLD_MERGE:
+            atoms[-1] = (atoms[-1] * weights[-1] + a * b) / (weights[-1] + b)
+            weights[-1] += b
+            interior[-1] = interior[-1] and f
+            continue
+        atoms.append(a)
+        weights.append(b)
+        interior.append(f)
+    y = [float(_mid(v)) for v in st.y]
+    return Structure(atoms, weights, y, interior, list(st.active), dict(st.signs))
+
+
+def _unfolded(atoms: list[arb], weights: list[arb], interior: list[bool]
+              ) -> tuple[list[arb], list[arb], list[bool]]:
+    """The symmetric measure of a folded one: an atom at u > 0 of weight b becomes ±u with
+    b/2 each (same even moments, odd moments 0); an atom at 0 stays."""
+    oa, ow, oi = [], [], []
+    for a, b, f in zip(atoms, weights, interior, strict=True):
+        if abs(float(a.mid())) <= FOLD_MERGE:
+            oa.append(a)
+            ow.append(b)
+            oi.append(f)
+            continue
+        oa += [a, -a]
+        ow += [b / 2, b / 2]
+        oi += [f, f]
+    return oa, ow, oi
+
+
+def _mid(v: object) -> object:
+    return v.mid() if isinstance(v, arb) else v
 
 
 def newton(z: list[arb], ncol: int, system: Callable[[list[arb], bool], tuple[list[arb], Any]],
@@ -598,8 +727,8 @@ def default_prec(d: list[Fraction], e: list[Fraction], q: int) -> int:
 BUDGET = 15.0          # seconds per end (`certified_end`)
 EQ_FIRST = 1e-13      # × |d|_∞: an e = 0 sandwich this tight is kept without other routes
 SPREAD = 1e3          # radii spanning this factor or more go to the refined grid LP first
-REFINED_OK = 1e-6      # the refined grid LP must meet every row to 1e-6 of its radius to be read
-REFINED_STEPS = 3      # × NEWTON_STEPS: the Newton steps allowed from a refined structure
+REFINED_OK = 1e-6      # the grid LP must meet every row to 1e-6 of its radius to be read
+NOISE = 1e-25          # × max |y_n| e_n: below this an interior-point multiplier is O(μ)
 
 
 def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
@@ -638,40 +767,32 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
         if eq is not None and eq.outer - eq.inner <= EQ_FIRST * scale:
             return eq
     if lift > 1 and spread >= SPREAD:
-        # radii spanning decades below float resolution: the grid LP refined to high precision
-        # resolves every row at once, where it converges (radii alike are left to the
+        # radii spanning decades below float resolution: the grid LP solved at high precision by
+        # an interior-point method resolves every row at once (radii alike are left to the
         # continuation below, which carries them down together; measured faster there)
-        g, viol = refined_grid_solve(d, e, q, s, extra)
-        if not (g.x.size and viol <= REFINED_OK):
-            g, viol = refined_grid_solve(d, e, q, s, extra, growth=REFINE_MILD[0],
-                                         cost_cap=REFINE_MILD[1])
-        if g.x.size and viol <= REFINED_OK and q % 2 == 0 and all(v == 0 for v in d[1::2]):
-            # symmetric data (odd moments 0, q even): the even part of an optimal dual is optimal
-            # too, and it is the one to read — the grid LP's vertex dual is an arbitrary point
-            # of a face, with odd multipliers no threshold separates from the even ones
-            y_even = np.where(np.arange(len(d)) % 2 == 0, g.y, 0.0)
-            g = GridSolution(g.x, g.u, y_even, *_float_minima("monomial", y_even, q, s),
-                             g.rounds, g.status)
+        g, viol = ipm_grid_solve(d, e, q, s, extra, seconds=max(0.0, seconds - _since(t0)))
         if g.x.size and viol <= REFINED_OK:
             # a row's share of the objective is |y_n| e_n: with radii spanning decades that,
             # not |y_n|, separates the active rows, and the widest gap in it is the first guess
             ew = np.array([float(v) for v in e])
-            for yrel in (_widest_gap(np.abs(g.y) * ew), *YRELS):
-                st = structure_from_lp(g.x, g.u, g.y, g.minima, q, s, yrel, row_weight=ew)
+            yw = np.abs(g.y) * ew
+            # the inactive rows' multipliers are O(μ), far below NOISE of the largest: held at
+            # that floor, the widest gap is the one between the active rows and the rest, not
+            # one among the noise (measured at k = 80: 7.5e-43, 53 "active" rows)
+            for yrel in (_widest_gap(np.maximum(yw, NOISE * yw.max())), *YRELS):
+                st = structure_from_runs(g.x, g.u, g.y, q, s, yrel, row_weight=ew, y_arb=g.y_arb)
                 if st is None:
                     continue
-                # the refined structure sits at the true radii: no continuation, but more
-                # Newton steps (a rank-deficient, symmetric system converges linearly at first)
-                out, why = _continue(d, e, q, s, st, [list(e)], prec,
-                                     max_steps=REFINED_STEPS * NEWTON_STEPS)
+                # the structure sits at the true radii: no continuation
+                out, why = _continue(d, e, q, s, st, [list(e)], prec)
                 if out is not None:
                     c = _finish(out, d, e, q, s, tgt, whole_line, prec)
                     if c.inner is not None:
-                        return _noted(c, f" (refined grid LP, yrel {yrel:g})")
+                        return _noted(c, f" (interior-point grid LP, yrel {yrel:g})")
                 if time.perf_counter() - t0 > seconds:
                     return _spent(seconds, why, prec)
         else:
-            why = f"refined grid LP: {g.status}, violation {viol:.1e} of a radius"
+            why = f"{g.status}, violation {viol:.1e} of a radius"
     if lift > 1:
         # only the radii below resolution are raised to it, then brought down a decade a step
         # (raising every row alike would start from a far-off problem on the resolvable rows)
@@ -724,6 +845,10 @@ def _widest_gap(v: np.ndarray) -> float:
     ratios = w[:-1] / w[1:]
     i = int(np.argmax(ratios))
     return float(math.sqrt(w[i] * w[i + 1])) if ratios[i] >= 100 else YRELS[0]
+
+
+def _since(t0: float) -> float:
+    return time.perf_counter() - t0
 
 
 def _noted(c: Certified, note: str) -> Certified:

@@ -141,7 +141,8 @@ def _dual_poly(basis: str, y: list[Fraction], q: int, s: int) -> fmpq_poly:
 @dataclass(frozen=True)
 class GridSolution:
     """The last round of the grid LP with exchange: primal weights `x` on grid `u`, dual `y`,
-    the dual polynomial's local minima and least value (float)."""
+    the dual polynomial's local minima and least value (float); `y_arb` the dual at full
+    precision where the solver has it."""
 
     x: np.ndarray
     u: np.ndarray
@@ -150,6 +151,7 @@ class GridSolution:
     estimate: float
     rounds: int
     status: str
+    y_arb: tuple[arb, ...] = ()   # y at the solver's full precision, where it has one (`_ipm`)
 
 
 def grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
