@@ -155,10 +155,13 @@ def ipm_grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int,
     k = len(d)
     deg = max(2 * k - 2, q)
     prec = prec or int(320 + 8 * max(k, q))
-    u = np.cos(np.pi * np.arange(GRID + 1) / GRID)
+    # the grid exactly symmetric (a mirrored half, extra points mirrored too): float cosines
+    # are not, and on symmetric data that asymmetry alone gave the odd rows multipliers of
+    # 1e-15 of the largest (N(0,1), k = 40), which no threshold separates from the true ones
+    u = np.cos(np.pi * np.arange(GRID // 2 + 1) / GRID)
     if extra is not None and extra.size:
-        u = np.concatenate([u, np.clip(extra, -1, 1)])
-    u = np.unique(u)[::-1].copy()
+        u = np.concatenate([u, np.abs(np.clip(extra, -1, 1))])
+    u = np.unique(np.concatenate([u, -u]))[::-1].copy()
     N = u.size
     ntot = N + 2 * k
     # at the optimum P has ~k/2 double zeros in [-1, 1] and leading coefficient ±1, so its
