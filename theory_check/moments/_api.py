@@ -365,7 +365,7 @@ def _interval_on_R(w: list[Fraction], q: int, eps: float, norm: str, solver: str
     if eps > 0 and norm == "box":
         # the search interval must hold the extremal measure's atoms without scaling the data
         # to nothing (m_j/ρ^j): a few radii around the data's spread are tried
-        for f in (2, 3, 4):
+        for f in (3, 2, 4):
             lo_kkt = _lower_on_R(w, q, Fraction(f * spread).limit_denominator(1000),
                                  Fraction(eps), ev)
             if lo_kkt is not None:

@@ -142,6 +142,30 @@ def _lengths(z: _Iterate, dz: _Iterate) -> tuple[float, float]:
     return _step(z.primal(), dz.primal()), _step(z.slack(), dz.slack())
 
 
+TAPIA = (0.5, 0.05)  # x_i(next)/x_i above the first: on the support; below the second: off it
+
+
+def _tapia(lx_prev: np.ndarray, lx: np.ndarray) -> np.ndarray | None:
+    """The support by Tapia's indicator (El-Bakry, Tapia & Zhang, 1994): along a step that
+    lowers μ by ≥ 100, weights on the optimal support stay (ratio → 1) and the rest shrink
+    with μ (ratio → 0). A boolean mask, or None while some ratio lies between TAPIA's bounds.
+    Scale-free, unlike a threshold on x (on R the optimum's outer atoms weigh 1e-20 of the
+    largest, below grid points off the support; N(0,1), k = 60, on [-13, 13]) or on x/z (no
+    gap there at μ = 1e-49)."""
+    r = lx - lx_prev
+    on, off = r >= math.log10(TAPIA[0]), r <= math.log10(TAPIA[1])
+    return on if bool(np.all(on | off)) else None
+
+
+def _log10(v: arb) -> float:
+    """log10 of a positive ball's midpoint, past float range too."""
+    m = v.mid()
+    if not float(m) > 0 and not m > 0:
+        return -math.inf
+    man, exp = m.man_exp()
+    return math.log10(int(man)) + int(exp) * math.log10(2)
+
+
 def ipm_grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int,
                    extra: np.ndarray | None = None, prec: int | None = None,
                    seconds: float = 10.0, mu_stop: float = MU_STOP) -> tuple[GridSolution, float]:
@@ -170,18 +194,22 @@ def ipm_grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int,
     # μ = 1e-30 left every grid point with weight above 1e-14 of the largest)
     small = 2.0 ** -max(k, q)
 
-    def result(z: _Iterate, status: str, pviol: float) -> tuple[GridSolution, float]:
-        xs = np.array([float(a.mid()) for a in z.x])
+    def result(z: _Iterate, status: str, pviol: float, on: np.ndarray
+               ) -> tuple[GridSolution, float]:
+        xs = np.where(on[:N], [float(a.mid()) for a in z.x], 0.0)
+        # row sides: -1 at the lower bound (p off), +1 at the upper (t off), 0 inactive
+        sides = tuple(-1 if not on[N + n] else 1 if not on[N + k + n] else 0 for n in range(k))
         ya = tuple((-a * b).mid() for a, b in zip(z.y, lp.inv, strict=True))
         yu = np.array([float(a) for a in ya])
         minima, est = _float_minima("monomial", yu, q, s)
-        return GridSolution(xs, u, yu, minima, est, it, status, ya), pviol
+        return GridSolution(xs, u, yu, minima, est, it, status, ya, sides), pviol
 
     def failed(why: str) -> tuple[GridSolution, float]:
         if good is not None:
             # a later step lost accuracy (the normal matrix's condition grows like 1/μ²): the
             # last iterate that was far enough along is read instead
-            return result(good[0], f"multiprecision IPM (μ {good[1]:.0e}; then {why})", good[2])
+            return result(good[0], f"multiprecision IPM (μ {good[1]:.0e}; then {why})", good[2],
+                          good[3])
         return GridSolution(np.zeros(0), u, np.zeros(k), np.zeros(0), -math.inf, 0,
                             f"multiprecision IPM: {why}"), math.inf
 
@@ -197,7 +225,8 @@ def ipm_grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int,
         m0 = arb(_q(d[0])) if d[0] > 0 else one
         z = _Iterate([m0 / N] * N, [one] * k, [one] * k, [arb(0)] * k, [arb(0)] * k,
                      [one] * N, [one] * k, [one] * k)
-        good: tuple[_Iterate, float, float] | None = None
+        good: tuple[_Iterate, float, float, np.ndarray] | None = None
+        prev: tuple[np.ndarray, float] | None = None
         mu = math.inf
         for it in range(1, MAX_STEPS + 1):
             if time.perf_counter() - t0 > seconds:
@@ -207,10 +236,15 @@ def ipm_grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int,
             mu = float((gap / ntot).mid())
             pviol = max(float(abs(r).mid()) for r in res[0] + res[1])
             dviol = max(float(abs(r).mid()) for r in res[2] + res[3] + res[4])
-            if max(mu, pviol, dviol) <= mu_stop * small:
-                return result(z, f"multiprecision IPM ({it} steps, μ {mu:.0e})", pviol)
-            if max(mu, pviol, dviol) <= MU_OK * small:
-                good = (z, mu, pviol)
+            # weights and the row slacks p, t classified together (a row is active at its lower
+            # side when p → 0, at its upper side when t → 0)
+            lx = np.array([_log10(a) for a in z.primal()])
+            on = _tapia(prev[0], lx) if prev is not None and mu <= 0.01 * prev[1] else None
+            prev = (lx, mu)
+            if max(mu, pviol, dviol) <= mu_stop * small and on is not None:
+                return result(z, f"multiprecision IPM ({it} steps, μ {mu:.0e})", pviol, on)
+            if max(mu, pviol, dviol) <= MU_OK * small and on is not None:
+                good = (z, mu, pviol, on)
             Dx = [a / b for a, b in zip(z.x, z.zx, strict=True)]
             h = lp.V * arb_mat(N, 1, Dx)
             # A D_x Aᵀ is the Hankel matrix of the grid measure D_x (rows scaled by 1/e)

@@ -141,23 +141,25 @@ TOUCH_PREC = 512  # bits for the touching points: P's coefficients cancel over ~
 
 def structure_from_runs(x: np.ndarray, u: np.ndarray, y: np.ndarray, q: int, s: int, yrel: float,
                         row_weight: np.ndarray | None = None,
-                        y_arb: tuple[arb, ...] = ()) -> Structure | None:
-    """Read a structure off an interior-point grid solution (`_ipm`): its support (weights
-    > 1e-14 of the largest; the rest is O(μ)) split into runs of adjacent grid points, one atom
-    per run: a boundary atom at ±1 if the end point holds END_SHARE of the run's mass, else an
-    interior one at the dual polynomial's minimum in the run (Newton on P' from the run's
-    mass-weighted position; the mean alone is a grid spacing off, outside Newton's reach at high
-    degree). Active rows as in `structure_from_lp`.
+                        y_arb: tuple[arb, ...] = (), floor: float = 0.0,
+                        sides: tuple[int, ...] = ()) -> Structure | None:
+    """Read a structure off an interior-point grid solution (`_ipm`, which zeroes the weights
+    off the support): its support (weights > `floor` of the largest) split into runs of
+    adjacent grid points, one atom per run — a boundary atom at ±1 if the end point holds
+    END_SHARE of the run's mass, else an interior one at the dual polynomial's minimum in the
+    run (bisection on P'; the run's mass-weighted position alone is a grid spacing off, outside
+    Newton's reach at high degree). Active rows: `sides` where given (the solver's own), else
+    as in `structure_from_lp`.
 
     Why not the float dual's local minima: at high degree P's monomial coefficients cancel, so
     float minima near ±1 are lost (measured: 18 of 22 interior atoms found on [-2, 2], k = 60),
-    while the interior-point support is separated from noise by ~15 decades."""
+    while the interior-point solution carries P at full precision."""
     order = np.argsort(u)
     uu, xx = u[order], x[order]
     top = float(xx.max()) if xx.size else 0.0
     if top <= 0:
         return None
-    sup = np.where(xx > 1e-14 * top)[0]
+    sup = np.where(xx > floor * top)[0]
     runs = np.split(sup, np.where(np.diff(sup) > 1)[0] + 1)
     with flint.ctx.workprec(TOUCH_PREC):
         # P at the solver's precision where it has it (at high degree P is ~2^-q on [-1, 1]
@@ -183,6 +185,8 @@ def structure_from_runs(x: np.ndarray, u: np.ndarray, y: np.ndarray, q: int, s: 
     if ymax == 0:
         return None
     signs = {n: (1 if y[n] > 0 else -1) for n in range(y.size) if yw[n] > yrel * ymax}
+    if sides:
+        signs = {n: v for n, v in enumerate(sides) if v}
     return Structure(atoms, weights, [float(v) for v in y], interior, sorted(signs), signs)
 
 
@@ -779,8 +783,14 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
             # the inactive rows' multipliers are O(μ), far below NOISE of the largest: held at
             # that floor, the widest gap is the one between the active rows and the rest, not
             # one among the noise (measured at k = 80: 7.5e-43, 53 "active" rows)
-            for yrel in (_widest_gap(np.maximum(yw, NOISE * yw.max())), *YRELS):
-                st = structure_from_runs(g.x, g.u, g.y, q, s, yrel, row_weight=ew, y_arb=g.y_arb)
+            for yrel in (None, _widest_gap(np.maximum(yw, NOISE * yw.max())), *YRELS):
+                # first the rows the interior-point method itself finds active (Tapia's
+                # indicator on the row slacks: scale-free, where |y_n| e_n spans ~70 decades
+                # on R), then thresholds on |y_n| e_n
+                st = structure_from_runs(g.x, g.u, g.y, q, s, yrel or 0.0, row_weight=ew,
+                                         y_arb=g.y_arb, sides=g.sides if yrel is None else ())
+                if yrel is None and not g.sides:
+                    continue
                 if st is None:
                     continue
                 # the structure sits at the true radii: no continuation
@@ -788,7 +798,8 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
                 if out is not None:
                     c = _finish(out, d, e, q, s, tgt, whole_line, prec)
                     if c.inner is not None:
-                        return _noted(c, f" (interior-point grid LP, yrel {yrel:g})")
+                        how = "its own active rows" if yrel is None else f"yrel {yrel:g}"
+                        return _noted(c, f" (interior-point grid LP, {how})")
                 if time.perf_counter() - t0 > seconds:
                     return _spent(seconds, why, prec)
         else:

@@ -152,6 +152,7 @@ class GridSolution:
     rounds: int
     status: str
     y_arb: tuple[arb, ...] = ()   # y at the solver's full precision, where it has one (`_ipm`)
+    sides: tuple[int, ...] = ()   # each row's side at the optimum (-1, +1; 0 inactive), if known
 
 
 def grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
