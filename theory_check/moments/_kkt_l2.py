@@ -481,10 +481,30 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
     prec = prec or default_prec(d, radii, q)
     shrunk = eps * (1 - SHRINK)
     scale = max(abs(float(v)) for v in d) or 1.0
-    # below float resolution: start where the float SOCP sees the ball, come down 10× a step;
-    # a ball the grid cannot meet (boundary data off the grid) is raised further the same way
+    sig = math.sqrt(float(eps) / max(float(v) for v in c))
+    target = -Fraction(sig) / 10**13
     rmin = min(float(v) for v in radii)
     lift = max(1.0, (RESOLVABLE * scale / rmin) ** 2)
+    why = "no start"
+    if lift > 1 and max(float(v) for v in radii) >= RESOLVABLE * scale:
+        # some radii below float resolution, but not the largest: the SOCP's residuals are
+        # scaled per row (‖sqrt(c)∘ρ‖ ≤ 1), so it still sees the ball, the rows of tiny radius
+        # as the near-equalities they are, and its start is often right at eps itself
+        # (measured: [-2, 2] uniform k = 20, 28 at 1e-6; the continuation below, from eps
+        # raised 1e6-fold, meets changes of structure on the way down and fails there)
+        start, why = grid_socp(d, c, float(eps), q, s, extra)
+        for guess in _variants(start) if start is not None else []:
+            if time.perf_counter() - t0 > seconds / 2:
+                break   # leave the continuation its share of the budget
+            cur, why = _polish_exchanged(d, c, shrunk, q, s, guess, prec)
+            if cur is None:
+                continue
+            cert = _finish(cur, d, c, eps, q, s, target, prec)
+            if cert.inner is not None and cert.tau is not None and cert.tau <= 1000 * abs(target):
+                return _tagged(cert, " (SOCP start at eps)")
+            why = f"SOCP start at eps: dual dips to {float(-cert.tau or 0):.1e}"
+    # below float resolution: start where the float SOCP sees the ball, come down 10× a step;
+    # a ball the grid cannot meet (boundary data off the grid) is raised further the same way
     steps = [shrunk * 10**j for j in range(math.ceil(math.log10(lift)), 0, -1)] + [shrunk]
     start, why = grid_socp(d, c, float(steps[0]), q, s, extra)
     for _ in range(LIFTS):
@@ -503,9 +523,20 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
             break
     if cur is None:
         return Certified(None, None, None, [], [], why, 0, prec)
+    return _finish(cur, d, c, eps, q, s, target, prec)
+
+
+def _tagged(c: Certified, note: str) -> Certified:
+    return Certified(c.inner, c.outer, c.tau, c.atoms, c.weights, c.status + note, c.steps,
+                     c.prec)
+
+
+def _finish(cur: Point, d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
+            target: Fraction, prec: int) -> Certified:
+    """Certify a polished point (`certify_point`), with up to EXCHANGES exchange steps where
+    its dual polynomial dips below 0 at a point the structure has no atom at."""
+    shrunk = eps * (1 - SHRINK)
     total = cur.steps
-    sig = math.sqrt(float(eps) / max(float(v) for v in c))
-    target = -Fraction(sig) / 10**13
     cert = certify_point(cur, d, c, eps, q, s, target)
     for _ in range(EXCHANGES):
         # P dips below 0 where the structure has no atom: add one there and polish again
