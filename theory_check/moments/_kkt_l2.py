@@ -64,6 +64,7 @@ from theory_check.moments._kkt import (
     _arb,
     _exact,
     _float_P,
+    _norm,
     _rows_at,
     _spent,
     default_prec,
@@ -124,12 +125,23 @@ def outer_from_dual(y: list[Fraction], tau: Fraction, d: list[Fraction], c: list
     return lin + sqrt_upper(eps * quad, bits)
 
 
+LB_PREC = 128   # bits of the first try at the dual's lower bound (`dual_certificate`)
+
+
 def dual_certificate(y: list[Fraction], d: list[Fraction], c: list[Fraction], eps: Fraction,
                      q: int, s: int, touch: list[Fraction], target: Fraction, prec: int = 256
                      ) -> tuple[Fraction, Fraction]:
     """(τ, outer) for any rational y: τ = max(0, -L) with L ≤ min_[-1,1] P rigorous
-    (`_kkt.lower_bound`, Taylor forms in ball arithmetic), outer from `outer_from_dual`."""
-    low = lower_bound(_dual_poly("monomial", y, q, s), sorted(set(touch)), target, prec=max(256, prec))
+    (`_kkt.lower_bound`, Taylor forms in ball arithmetic), outer from `outer_from_dual`.
+
+    L is first sought at LB_PREC bits (ball arithmetic is rigorous at any precision; a low one
+    only widens the balls, and 128 bits are ~3× faster than 776 for arcsine k = 80, same L),
+    and again at `prec` only if that L misses 1000·|target| (the accuracy the caller asks)."""
+    P = _dual_poly("monomial", y, q, s)
+    touch = sorted(set(touch))
+    low = lower_bound(P, touch, target, prec=LB_PREC)
+    if low < 1000 * target and max(256, prec) > LB_PREC:
+        low = max(low, lower_bound(P, touch, target, prec=max(256, prec)))
     tau = max(Fraction(0), -low)
     return tau, outer_from_dual(y, tau, d, c, eps, bits=max(256, prec))
 
@@ -280,10 +292,41 @@ def _system(z: list[arb], na: int, inn: list[int], d: list[arb], ic: list[arb], 
     return F, J
 
 
+STALL_STEPS = 12     # Newton steps after which a run must have gained STALL_FALL
+STALL_FALL = 1e-8
+STALL_RUN = 3        # consecutive steps that must gain 2× together
+
+
+class _Stalled(Exception):
+    """A Newton run that stopped gaining (`polish`)."""
+
+
 def polish(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, st: Point,
            prec: int) -> Point | None:
+    """Newton on the KKT equations (`_polish_at`), at half the bits first where `prec` is
+    large, then at `prec` from there: Newton's steps double the digits, so the full precision
+    is only needed for the last one or two (measured: arcsine k = 80 at 1e-12, 776 bits, 8
+    steps 1.5 s → 7 steps at 388 + 1 at 776, 0.9 s). Where the first stage does not converge
+    (too few bits for the conditioning), the whole run is at `prec`."""
+    low = max(256, 64 * (prec // 128))
+    if prec >= 2 * 256:
+        first = _polish_at(d, c, eps, q, s, st, low)
+        if first is not None:
+            out = _polish_at(d, c, eps, q, s, first, prec)
+            if out is not None:
+                return Point(out.atoms, out.weights, out.y, out.interior, out.residual,
+                             first.steps + out.steps, prec)
+    return _polish_at(d, c, eps, q, s, st, prec)
+
+
+def _polish_at(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, st: Point,
+               prec: int) -> Point | None:
     """Newton on the KKT equations at `prec` bits (`_kkt.newton`: minimum-norm Gauss–Newton
-    steps, Levenberg–Marquardt where they do not descend). None if it does not converge."""
+    steps, Levenberg–Marquardt where they do not descend). None if it does not converge, or
+    stalls: STALL_RUN steps gaining less than 2× together, or the residual not below STALL_FALL
+    of its start after STALL_STEPS steps (measured: the
+    wrong starts of arcsine k = 80 cost 11–17 s of Levenberg–Marquardt steps; the right ones
+    converge in 5–10 steps). Stopping early loses no rigor: the next start is tried."""
     k = len(d)
     with flint.ctx.workprec(prec):
         def _a(v: object) -> arb:
@@ -298,8 +341,25 @@ def polish(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, 
         scale = max(1.0, max(abs(float(v)) for v in d))
         tol = 2.0 ** (-(prec - 64)) * scale
         ncol = nI + na + k
-        out = newton(z, ncol, lambda v, jac: _system(v, na, inn, da, ic, se, q, s, k, jac), tol,
-                     NEWTON_STEPS, prec)
+        seen: list[float] = []
+
+        def system(v: list[arb], jac: bool) -> tuple[list[arb], list[list[arb]] | None]:
+            F, J = _system(v, na, inn, da, ic, se, q, s, k, jac)
+            if jac:
+                # one call per accepted iterate: a run whose last STALL_RUN steps gained less
+                # than 2× together, or that has not fallen STALL_FALL-fold in STALL_STEPS
+                # steps, is stalled on a wrong structure (Newton's own steps gain digits
+                # quadratically); stop it rather than spend the rest of NEWTON_STEPS
+                seen.append(_norm(F))
+                if (len(seen) > STALL_RUN and seen[-1] > 0.5 * seen[-1 - STALL_RUN]) or (
+                        len(seen) > STALL_STEPS and seen[-1] > STALL_FALL * seen[0]):
+                    raise _Stalled
+            return F, J
+
+        try:
+            out = newton(z, ncol, system, tol, NEWTON_STEPS, prec)
+        except _Stalled:
+            out = None
         if out is None:
             return None
         z, res, step = out
@@ -404,6 +464,95 @@ def _variants(p: Point) -> list[Point]:
     return out
 
 
+SCREEN_STEPS = 12   # float Gauss–Newton steps per start in `_ranked`
+
+
+def _float_residual(d: np.ndarray, ic: np.ndarray, se: float, q: int, s: int, p: Point,
+                    floor: float) -> float:
+    """‖F‖₂ of the KKT equations (as `_system`) in float after up to SCREEN_STEPS damped
+    Gauss–Newton steps (least squares, step halved until ‖F‖ falls) from `p`: a cheap guess
+    of whether the multiprecision Newton converges from it (a wrong structure stalls at a
+    residual far above float resolution, measured ~1e-8 for arcsine k = 80). Stops at
+    `floor` (float resolution: no start is told apart below it)."""
+    k = d.size
+    inn = np.array([i for i, f in enumerate(p.interior) if f], dtype=int)
+    x0 = np.array([float(a) for a in p.atoms])
+    z = np.concatenate([x0[inn], [float(b) for b in p.weights], [float(v) for v in p.y]])
+    nI, na = inn.size, x0.size
+    n = np.arange(k)
+
+    def F(z: np.ndarray, jac: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        x = x0.copy()
+        x[inn] = z[:nI]
+        b, y = z[nI:nI + na], z[nI + na:]
+        with np.errstate(all="ignore"):
+            V = x[:, None] ** n[None, :]
+            V1 = n[None, :] * np.where(n > 0, x[:, None] ** np.maximum(n - 1, 0)[None, :], 0.0)
+            V2 = n * (n - 1) * np.where(n > 1, x[:, None] ** np.maximum(n - 2, 0)[None, :], 0.0)
+        yc = y * ic
+        N = math.sqrt(max(float(y @ yc), 1e-300))
+        xi = x[inn]
+        Fv = np.concatenate([V.T @ b - d - se * yc / N, V @ y - s * x**q,
+                             V1[inn] @ y - s * q * xi ** (q - 1)])
+        if not jac:
+            return Fv, None
+        J = np.zeros((Fv.size, z.size))
+        J[:k, :nI] = (b[inn][:, None] * V1[inn]).T
+        J[:k, nI:nI + na] = V.T
+        J[:k, nI + na:] = se * (np.outer(yc, yc) / N**3 - np.diag(ic) / N)
+        J[k + inn, np.arange(nI)] = V1[inn] @ y - s * q * xi ** (q - 1)
+        J[k:k + na, nI + na:] = V
+        J[k + na:, :nI] = np.diag(V2[inn] @ y - s * q * (q - 1) * xi ** (q - 2))
+        J[k + na:, nI + na:] = V1[inn]
+        return Fv, J
+
+    Fv, J = F(z, True)
+    res = float(np.linalg.norm(Fv))
+    for _ in range(SCREEN_STEPS):
+        if not math.isfinite(res) or res <= floor:
+            break
+        step = np.linalg.lstsq(J, -Fv, rcond=1e-15)[0]
+        t = 1.0
+        for _ in range(20):
+            Ft, _ = F(z + t * step, False)
+            with np.errstate(all="ignore"):
+                rt = float(np.linalg.norm(Ft))
+            if math.isfinite(rt) and rt < res:
+                break
+            t /= 2
+        else:
+            break
+        z = z + t * step
+        Fv, J = F(z, True)
+        with np.errstate(all="ignore"):
+            res = float(np.linalg.norm(Fv))
+    return res if math.isfinite(res) else math.inf
+
+
+def _ranked(starts: list[Point], d: list[Fraction], c: list[Fraction], eps: Fraction, q: int,
+            s: int) -> list[Point]:
+    """`starts` ordered by their float residual after `_float_residual`'s steps (decades, ties
+    in the given order): which start converges is only a guess, and a failing multiprecision
+    Newton costs seconds at k ≈ 80 (measured: arcsine k = 80, the start with the interior-point
+    solution's light atoms near ±1 stalls; without them it converges), a float screen
+    milliseconds. The order changes no result, only which start is tried first."""
+    if len(starts) < 2:
+        return starts
+    dn = np.array([float(v) for v in d])
+    ic = np.array([1 / float(v) for v in c])
+    se = math.sqrt(float(eps))
+    scale = max(1.0, float(np.abs(dn).max()))
+    key = []
+    for p in starts:
+        try:
+            r = _float_residual(dn, ic, se, q, s, p, 1e-12 * scale)
+        except (np.linalg.LinAlgError, ValueError, OverflowError):
+            r = math.inf
+        key.append(math.floor(math.log10(max(r, 1e-12 * scale))) if math.isfinite(r) else 999)
+    order = sorted(range(len(starts)), key=lambda i: (key[i], i))
+    return [starts[i] for i in order]
+
+
 def _polish_exchanged(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
                       st: Point, prec: int) -> tuple[Point | None, str]:
     """`_polish_repaired`, then exchange steps while the float dual polynomial dips below 0
@@ -493,7 +642,7 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
         # (measured: [-2, 2] uniform k = 20, 28 at 1e-6; the continuation below, from eps
         # raised 1e6-fold, meets changes of structure on the way down and fails there)
         start, why = grid_socp(d, c, float(eps), q, s, extra)
-        for guess in _variants(start) if start is not None else []:
+        for guess in _ranked(_variants(start), d, c, eps, q, s) if start is not None else []:
             if time.perf_counter() - t0 > seconds / 2:
                 break   # leave the continuation its share of the budget
             cur, why = _polish_exchanged(d, c, shrunk, q, s, guess, prec)
@@ -515,7 +664,7 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
     if start is None:
         return Certified(None, None, None, [], [], why, 0, prec)
     cur: Point | None = None
-    for guess in _variants(start):
+    for guess in _ranked(_variants(start), d, c, steps[0], q, s):
         if time.perf_counter() - t0 > seconds:
             return _spent(seconds, why, prec)
         cur, why = _continue(d, c, q, s, guess, steps, prec)
