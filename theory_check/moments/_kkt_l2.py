@@ -48,13 +48,14 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
 import flint
 import numpy as np
 import scipy.linalg
-from flint import arb, fmpq
+from flint import arb, arb_mat, fmpq
 from numpy.polynomial import chebyshev as npcheb
 
 from theory_check.moments._basis import mono_to_cheb
@@ -65,6 +66,7 @@ from theory_check.moments._kkt import (
     _arb,
     _exact,
     _float_P,
+    _min_norm_step,
     _norm,
     _rows_at,
     _spent,
@@ -83,6 +85,9 @@ EXCHANGES = 3
 L2_BUDGET = 40.0   # seconds per end: arcsine k = 80 at eps 1e-12 needs a second start at ~20 s
 LIFTS = 4          # raises of an eps the float grid cannot meet (×100 each)
 CLARABEL_OPTS = {"tol_feas": 1e-8, "tol_gap_abs": 1e-8, "tol_gap_rel": 1e-8}  # its defaults
+# tighter: [-2, 2] uniform k = 32 at 1e-6, the start at 1e-8 has one atom at 0 where the optimum
+# has two at ±0.10 (Newton fails from it), at 1e-10 the right 14 atoms
+TIGHT_OPTS = {"tol_feas": 1e-10, "tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "max_iter": 400}
 
 
 @dataclass(frozen=True)
@@ -171,8 +176,8 @@ def exact_measure(atoms: list[Fraction], weights: list[Fraction], d: list[Fracti
 
 
 def grid_socp(d: list[Fraction], c: list[Fraction], eps: float, q: int, s: int,
-              extra: np.ndarray | None = None, max_rounds: int = GRID_ROUNDS
-              ) -> tuple[Point | None, str]:
+              extra: np.ndarray | None = None, max_rounds: int = GRID_ROUNDS,
+              opts: dict | None = None) -> tuple[Point | None, str]:
     """The float start: max s·μ_q over weights x ≥ 0 on a grid of [-1, 1], Clarabel SOCP.
 
     Variables: x, the Chebyshev moments τ = T x (n < k) and the scaled residual ρ_n, with rows
@@ -203,7 +208,7 @@ def grid_socp(d: list[Fraction], c: list[Fraction], eps: float, q: int, s: int,
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                prob.solve(solver="CLARABEL", **CLARABEL_OPTS)
+                prob.solve(solver="CLARABEL", **(opts or CLARABEL_OPTS))
         except cp.error.SolverError as exc:
             why = f"grid SOCP: {exc}"
             break
@@ -293,6 +298,7 @@ def _system(z: list[arb], na: int, inn: list[int], d: list[arb], ic: list[arb], 
     return F, J
 
 
+TWO_STAGE = 640      # bits from which `polish` runs a first stage at half of them
 STALL_STEPS = 12     # Newton steps after which a run must have gained STALL_FALL
 STALL_FALL = 1e-8
 STALL_RUN = 3        # consecutive steps that must gain 2× together
@@ -305,13 +311,14 @@ class _Stalled(Exception):
 def polish(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, st: Point,
            prec: int) -> Point | None:
     """Newton on the KKT equations (`_polish_at`), at half the bits first where `prec` is
-    large, then at `prec` from there: Newton's steps double the digits, so the full precision
-    is only needed for the last one or two (measured: arcsine k = 80 at 1e-12, 776 bits, 8
-    steps 1.5 s → 7 steps at 388 + 1 at 776, 0.9 s). Where the first stage does not converge
-    (too few bits for the conditioning), the whole run is at `prec`."""
-    low = max(256, 64 * (prec // 128))
-    if prec >= 2 * 256:
-        first = _polish_at(d, c, eps, q, s, st, low)
+    large (≥ TWO_STAGE), then at `prec` from there: Newton's steps double the digits, so the
+    full precision is only needed for the last one or two (measured: arcsine k = 80 at 1e-12,
+    776 bits, 8 steps 1.5 s → 7 steps at 388 + 1 at 776, 0.9 s). Not below TWO_STAGE: at 256
+    of 594 bits ([-2, 2] uniform k = 40) the damping of the minimum-norm step is above the
+    Jacobian's small singular values and the steps gain only linearly. Where the first stage
+    does not converge, the whole run is at `prec`."""
+    if prec >= TWO_STAGE:
+        first = _polish_at(d, c, eps, q, s, st, prec // 2)
         if first is not None:
             out = _polish_at(d, c, eps, q, s, first, prec)
             if out is not None:
@@ -357,19 +364,68 @@ def _polish_at(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: i
                     raise _Stalled
             return F, J
 
-        try:
-            out = newton(z, ncol, system, tol, NEWTON_STEPS, prec)
-        except _Stalled:
-            out = None
-        if out is None:
-            return None
-        z, res, step = out
+        def plain(v: list[arb], jac: bool) -> tuple[list[arb], list[list[arb]] | None]:
+            return _system(v, na, inn, da, ic, se, q, s, k, jac)
+
+        # full steps first (`_watchdog`), then `_kkt.newton` from the best of them
+        z, res, step = _watchdog(z, ncol, plain, tol, prec)
+        if res > tol:
+            try:
+                out = newton(z, ncol, system, tol, NEWTON_STEPS, prec)
+            except _Stalled:
+                out = None
+            if out is None:
+                return None
+            z, res, more = out
+            step += more
         atoms = list(z[nI + na + k:])
         for j, i in enumerate(inn):
             atoms[i] = z[j]
         return Point([a.mid() for a in atoms], [b.mid() for b in z[nI:nI + na]],
                      [v.mid() for v in z[nI + na:nI + na + k]], list(st.interior), res, step,
                      prec)
+
+
+WATCH_STEPS = 12    # full Gauss–Newton steps `_watchdog` takes at most
+WATCH_GROW = 1e8    # ... while the residual stays below this many times the best so far
+WATCH_IDLE = 3      # ... and the best is at most this many steps old
+
+
+def _watchdog(z: list[arb], ncol: int,
+              system: Callable[[list[arb], bool], tuple[list[arb], list[list[arb]] | None]],
+              tol: float, prec: int) -> tuple[list[arb], float, int]:
+    """Full minimum-norm Gauss–Newton steps (`_kkt._min_norm_step`), each taken even where it
+    raises ‖F‖₂ (a watchdog: up to WATCH_GROW above the best, WATCH_IDLE steps without a new
+    best). (best iterate, its residual, steps). `_kkt.newton` takes a step only where ‖F‖₂
+    falls and otherwise crawls by Levenberg–Marquardt; on these systems the full step often
+    raises ‖F‖₂ once and then converges quadratically (measured: [-2, 2] uniform k = 40, the
+    point at weights capped at 4^22 polished at 4^24: residual 8.9e-7 → 7.0e-7 → 6.3e-7 →
+    2.1e-9 → … → 1e-134 by full steps; monotone steps stall at ~1e-8; k = 36, an atom added
+    where P dips: 3.5e-11 → 2.7e-7 → 2.0e-10 → 1.4e-17 → … → 0). A step that diverges costs
+    only itself: the best iterate is kept."""
+    F, J = system(z, True)
+    res = _norm(F)
+    best, best_res, idle, steps = z, res, 0, 0
+    while steps < WATCH_STEPS:
+        if not math.isfinite(res) or res <= tol:
+            break
+        steps += 1
+        Jm = arb_mat(J)
+        trial = _min_norm_step(z, F, Jm, Jm.transpose(), ncol, prec)
+        if trial is None:
+            break
+        F, J = system(trial, True)
+        r = _norm(F)
+        if not math.isfinite(r) or r > WATCH_GROW * best_res:
+            break
+        z, res = trial, r
+        if r < best_res:
+            best, best_res, idle = z, r, 0
+        else:
+            idle += 1
+            if idle >= WATCH_IDLE:
+                break
+    return best, best_res, steps
 
 
 def _repair(p: Point, d: list[Fraction]) -> tuple[str | None, Point | None]:
@@ -614,6 +670,139 @@ def certify_point(p: Point, d: list[Fraction], c: list[Fraction], eps: Fraction,
                      p.steps, p.prec)
 
 
+CAP_RADIUS = 1e-9    # the capped route starts with every radius ≥ this (relative to the data)
+CAP_LOWER = 3        # times its first cap is lowered 16× where no start polishes there
+CAP_STEP = 4.0       # the first factor between caps (squared after a success, rooted after a
+CAP_MAX_STEP = 256.0  # failure, within [CAP_MIN_STEP, CAP_MAX_STEP])
+CAP_MIN_STEP = 1.05
+
+
+def _dips(p: Point, q: int, s: int) -> bool:
+    """Whether the float dual polynomial of `p` dips below 0 (below -1e-13·Σ|y_n|, its float
+    resolution) somewhere on [-1, 1]."""
+    y = np.array([float(v) for v in p.y])
+    _, est = _float_minima("monomial", y, q, s)
+    return est < -1e-13 * max(1.0, float(np.abs(y).sum()))
+
+
+def _split_concave(p: Point, q: int, s: int) -> Point | None:
+    """`p` with each interior atom x where P''(x) < 0 (clearly: below 2^(-prec/2) of
+    Σ n²|y_n|) split into two at x ± δ, half the weight each, δ = sqrt(-6 P''(x)/P⁗(x))
+    (the minima of P's quartic Taylor model; 1e-3 where P⁗ ≤ 0), or None if there is none.
+
+    There P(x) = P'(x) = 0 but P < 0 on both sides: a KKT point of the equations, not an
+    optimum. Along a continuation this is how a double root of P becomes two (P''(x) passes
+    through 0, a fourfold root): measured on [-2, 2] uniform k = 36, lower end, at 1e-6 with
+    the weights capped at 4^m: P''(0) = -5e-9 at m = 20.12, P dipping to -1e-12 at ±0.03
+    (below `_dips`' resolution), and Newton fails beyond unless the atom at 0 is split."""
+    if not any(p.interior):
+        return None
+    y = [_exact(v) for v in p.y]
+    P = _dual_poly("monomial", y, q, s)
+    P2 = P.derivative().derivative()
+    P4 = P2.derivative().derivative()
+    noise = 2.0 ** (-(max(p.prec, 128) // 2)) * float(sum(n * n * abs(v) for n, v in enumerate(y)))
+    xs = [float(a) for a in p.atoms]
+    atoms, weights, interior = [], [], []
+    for a, b, f in zip(p.atoms, p.weights, p.interior, strict=True):
+        t = _exact(a)
+        c2 = float(P2(_q(t))) if f else 0.0
+        if c2 >= -noise:
+            atoms.append(a)
+            weights.append(b)
+            interior.append(f)
+            continue
+        c4 = float(P4(_q(t)))
+        delta = math.sqrt(-6 * c2 / c4) if c4 > 0 else 1e-3
+        # the two atoms stay between the neighbours
+        gaps = [abs(float(t) - x) for x in xs if x != float(t)]
+        delta = min(delta, 0.4 * min(gaps)) if gaps else delta
+        for sign in (-1, 1):
+            atoms.append(arb(float(t) + sign * delta))
+            weights.append(b / 2)
+            interior.append(True)
+    if len(atoms) == len(p.atoms):
+        return None
+    order = sorted(range(len(atoms)), key=lambda j: float(atoms[j]))
+    return Point([atoms[j] for j in order], [weights[j] for j in order], p.y,
+                 [interior[j] for j in order], p.residual, p.steps, p.prec)
+
+
+def _polish_strict(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
+                   st: Point, prec: int) -> tuple[Point | None, str]:
+    """`_polish_repaired`, then exchange steps until P ≥ 0 (to float resolution; atoms split
+    where P is concave at them, `_split_concave`, else added where P dips); None where they
+    do not get there (unlike `_polish_exchanged`, which keeps a point whose P dips: a
+    continuation carried on from one follows a branch that is no optimum)."""
+    p, why = _polish_repaired(d, c, eps, q, s, st, prec)
+    for _ in range(EXCHANGES + 1):
+        if p is None:
+            return None, why
+        split = _split_concave(p, q, s)
+        if not _dips(p, q, s) and split is None:
+            return p, ""
+        grown = split or _add_touching_point(p, q, s)
+        if grown is None:
+            return None, "the dual dips where the structure has an atom"
+        nxt, why = _polish_repaired(d, c, eps, q, s, grown, prec)
+        p = None if nxt is None else Point(nxt.atoms, nxt.weights, nxt.y, nxt.interior,
+                                           nxt.residual, p.steps + nxt.steps, nxt.prec)
+    return None, "the dual still dips after the exchange steps"
+
+
+def _capped_route(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
+                  extra: np.ndarray | None, prec: int, deadline: float
+                  ) -> tuple[Point | None, str]:
+    """Continuation in the weights: c_n capped at C (the rows of radius below sqrt(eps/C)
+    raised to it), from a C where the float SOCP resolves every row (radius CAP_RADIUS of the
+    data) up to max c_n, each point polished from the last, atoms added where the dual dips
+    (`_polish_strict`), the step in C shortened where a polish fails.
+
+    Why: on [-2, 2] (c_n = 4^n) the rows of high n are near-equalities the float SOCP does
+    not resolve beyond k ≈ 32; the optimum gains atoms as they tighten (measured, uniform
+    k = 36 at 1e-6: 14 atoms at C = 4^19.8; P dips at 0 from C ≈ 4^19.9, an atom appears
+    there), which a continuation in C follows and a start at the full weights misses."""
+    scale = max(abs(float(v)) for v in d) or 1.0
+    cmax = max(c)
+    cap = max(min(c), Fraction(float(eps) / (CAP_RADIUS * scale) ** 2))
+    if cap >= cmax:
+        return None, "capped route: no row to cap"
+    shrunk = eps * (1 - SHRINK)
+    cur: Point | None = None
+    why = "capped route: no start"
+    for _ in range(CAP_LOWER):
+        cc = [min(v, cap) for v in c]
+        start, why = grid_socp(d, cc, float(eps), q, s, extra, opts=TIGHT_OPTS)
+        for guess in _ranked(_variants(start), d, cc, eps, q, s) if start is not None else []:
+            if time.perf_counter() > deadline:
+                return None, f"capped route: time (last: {why})"
+            cur, why = _polish_strict(d, cc, shrunk, q, s, guess, prec)
+            if cur is not None:
+                break
+        if cur is not None:
+            break
+        cap /= 16
+    if cur is None:
+        return None, f"capped route, start: {why}"
+    step = CAP_STEP
+    while cap < cmax:
+        if time.perf_counter() > deadline:
+            return None, f"capped route: time at C = {float(cap):.2e} (last: {why})"
+        nc = min(cmax, cap * Fraction(step))
+        cc = [min(v, nc) for v in c]
+        nxt, why = _polish_strict(d, cc, shrunk, q, s, cur, prec)
+        if nxt is None:
+            step = math.sqrt(step)
+            if step < CAP_MIN_STEP:
+                return None, f"capped route stuck at C = {float(cap):.2e}: {why}"
+            continue
+        cur = Point(nxt.atoms, nxt.weights, nxt.y, nxt.interior, nxt.residual,
+                    cur.steps + nxt.steps, nxt.prec)
+        cap = nc
+        step = min(CAP_MAX_STEP, step * step)
+    return cur, ""
+
+
 def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, *,
                      prec: int | None = None, extra: np.ndarray | None = None,
                      seconds: float = L2_BUDGET) -> Certified:
@@ -661,6 +850,13 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
             if cert.inner is not None and cert.tau is not None and cert.tau <= 1000 * abs(target):
                 return _tagged(cert, " (SOCP start at eps)")
             why = f"SOCP start at eps: dual dips to {float(-cert.tau or 0):.1e}"
+    if lift > 1 and max(float(v) for v in radii) >= RESOLVABLE * scale:
+        cur, why = _capped_route(d, c, eps, q, s, extra, prec, t0 + seconds * 3 / 4)
+        if cur is not None:
+            cert = _finish(cur, d, c, eps, q, s, target, prec)
+            if cert.inner is not None:
+                return _tagged(cert, " (capped weights)")
+            why = f"capped route: {cert.status}"
     # below float resolution: start where the float SOCP sees the ball, come down 10× a step;
     # a ball the grid cannot meet (boundary data off the grid) is raised further the same way
     steps = [shrunk * 10**j for j in range(math.ceil(math.log10(lift)), 0, -1)] + [shrunk]
