@@ -309,7 +309,7 @@ class _Stalled(Exception):
 
 
 def polish(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, st: Point,
-           prec: int) -> Point | None:
+           prec: int, lm: bool = True) -> Point | None:
     """Newton on the KKT equations (`_polish_at`), at half the bits first where `prec` is
     large (≥ TWO_STAGE), then at `prec` from there: Newton's steps double the digits, so the
     full precision is only needed for the last one or two (measured: arcsine k = 80 at 1e-12,
@@ -318,17 +318,17 @@ def polish(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, 
     Jacobian's small singular values and the steps gain only linearly. Where the first stage
     does not converge, the whole run is at `prec`."""
     if prec >= TWO_STAGE:
-        first = _polish_at(d, c, eps, q, s, st, prec // 2)
+        first = _polish_at(d, c, eps, q, s, st, prec // 2, lm)
         if first is not None:
-            out = _polish_at(d, c, eps, q, s, first, prec)
+            out = _polish_at(d, c, eps, q, s, first, prec, lm)
             if out is not None:
                 return Point(out.atoms, out.weights, out.y, out.interior, out.residual,
                              first.steps + out.steps, prec)
-    return _polish_at(d, c, eps, q, s, st, prec)
+    return _polish_at(d, c, eps, q, s, st, prec, lm)
 
 
 def _polish_at(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, st: Point,
-               prec: int) -> Point | None:
+               prec: int, lm: bool = True) -> Point | None:
     """Newton on the KKT equations at `prec` bits (`_kkt.newton`: minimum-norm Gauss–Newton
     steps, Levenberg–Marquardt where they do not descend). None if it does not converge, or
     stalls: STALL_RUN steps gaining less than 2× together, or the residual not below STALL_FALL
@@ -369,6 +369,8 @@ def _polish_at(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: i
 
         # full steps first (`_watchdog`), then `_kkt.newton` from the best of them
         z, res, step = _watchdog(z, ncol, plain, tol, prec)
+        if res > tol and not lm:
+            return None   # a continuation step: a shorter one is cheaper than LM steps
         if res > tol:
             try:
                 out = newton(z, ncol, system, tol, NEWTON_STEPS, prec)
@@ -473,12 +475,12 @@ def _add_touching_point(p: Point, q: int, s: int) -> Point | None:
 
 
 def _polish_repaired(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
-                     st: Point, prec: int) -> tuple[Point | None, str]:
+                     st: Point, prec: int, lm: bool = True) -> tuple[Point | None, str]:
     """`polish` with the repairs of `_repair` until the point has the optimum's structure."""
     cur = st
     total = 0
     for _ in range(REPAIRS + 1):
-        p = polish(d, c, eps, q, s, cur, prec)
+        p = polish(d, c, eps, q, s, cur, prec, lm)
         if p is None:
             return None, "Newton did not converge"
         total += p.steps
@@ -619,18 +621,18 @@ def _ranked(starts: list[Point], d: list[Fraction], c: list[Fraction], eps: Frac
 
 
 def _polish_exchanged(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
-                      st: Point, prec: int) -> tuple[Point | None, str]:
+                      st: Point, prec: int, lm: bool = True) -> tuple[Point | None, str]:
     """`_polish_repaired`, then exchange steps while the float dual polynomial dips below 0
     (atoms of weight 0 added at its deep minima): along a continuation atoms appear where P
     first touches 0. A dip that the exchange cannot remove is left to the certificate's τ."""
-    p, why = _polish_repaired(d, c, eps, q, s, st, prec)
+    p, why = _polish_repaired(d, c, eps, q, s, st, prec, lm)
     for _ in range(EXCHANGES if p is not None else 0):
         y = np.array([float(v) for v in p.y])
         _, est = _float_minima("monomial", y, q, s)
         if est >= -1e-13 * max(1.0, float(np.abs(y).sum())):
             break
         grown = _add_touching_point(p, q, s)
-        nxt = None if grown is None else _polish_repaired(d, c, eps, q, s, grown, prec)[0]
+        nxt = None if grown is None else _polish_repaired(d, c, eps, q, s, grown, prec, lm)[0]
         if nxt is None:
             break
         p = Point(nxt.atoms, nxt.weights, nxt.y, nxt.interior, nxt.residual,
@@ -670,7 +672,9 @@ def certify_point(p: Point, d: list[Fraction], c: list[Fraction], eps: Fraction,
                      p.steps, p.prec)
 
 
-CAP_RADIUS = 1e-9    # the capped route starts with every radius ≥ this (relative to the data)
+CAP_RADIUS = 1e-8    # the capped route starts with every radius ≥ this (relative to the data:
+                     # two digits above the tight SOCP's tolerance; at 1e-9, [-2, 2] k = 36
+                     # lower end, no start polished and the cap was lowered 16×, 2.3 s lost)
 CAP_LOWER = 3        # times its first cap is lowered 16× where no start polishes there
 CAP_STEP = 4.0       # the first factor between caps (squared after a success, rooted after a
 CAP_MAX_STEP = 256.0  # failure, within [CAP_MIN_STEP, CAP_MAX_STEP])
@@ -729,12 +733,12 @@ def _split_concave(p: Point, q: int, s: int) -> Point | None:
 
 
 def _polish_strict(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int,
-                   st: Point, prec: int) -> tuple[Point | None, str]:
+                   st: Point, prec: int, lm: bool = True) -> tuple[Point | None, str]:
     """`_polish_repaired`, then exchange steps until P ≥ 0 (to float resolution; atoms split
     where P is concave at them, `_split_concave`, else added where P dips); None where they
     do not get there (unlike `_polish_exchanged`, which keeps a point whose P dips: a
     continuation carried on from one follows a branch that is no optimum)."""
-    p, why = _polish_repaired(d, c, eps, q, s, st, prec)
+    p, why = _polish_repaired(d, c, eps, q, s, st, prec, lm)
     for _ in range(EXCHANGES + 1):
         if p is None:
             return None, why
@@ -744,7 +748,7 @@ def _polish_strict(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, 
         grown = split or _add_touching_point(p, q, s)
         if grown is None:
             return None, "the dual dips where the structure has an atom"
-        nxt, why = _polish_repaired(d, c, eps, q, s, grown, prec)
+        nxt, why = _polish_repaired(d, c, eps, q, s, grown, prec, lm)
         p = None if nxt is None else Point(nxt.atoms, nxt.weights, nxt.y, nxt.interior,
                                            nxt.residual, p.steps + nxt.steps, nxt.prec)
     return None, "the dual still dips after the exchange steps"
@@ -784,23 +788,48 @@ def _capped_route(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s
         cap /= 16
     if cur is None:
         return None, f"capped route, start: {why}"
-    step = CAP_STEP
+    step, failed = CAP_STEP, False
+    prev: tuple[Point, float] | None = None
     while cap < cmax:
         if time.perf_counter() > deadline:
             return None, f"capped route: time at C = {float(cap):.2e} (last: {why})"
         nc = min(cmax, cap * Fraction(step))
         cc = [min(v, nc) for v in c]
-        nxt, why = _polish_strict(d, cc, shrunk, q, s, cur, prec)
+        # the step from the secant through the last two points (same structure), in log C;
+        # full Gauss-Newton steps only (a failing step is retried shorter, not by LM steps)
+        guess = cur if prev is None else _secant(prev[0], prev[1], cur, math.log(float(cap)),
+                                                 math.log(float(nc)))
+        nxt, why = _polish_strict(d, cc, shrunk, q, s, guess, prec, lm=False)
         if nxt is None:
-            step = math.sqrt(step)
+            step, failed = math.sqrt(step), True
             if step < CAP_MIN_STEP:
                 return None, f"capped route stuck at C = {float(cap):.2e}: {why}"
             continue
+        same = nxt.interior == cur.interior
+        prev = (cur, math.log(float(cap))) if same else None
         cur = Point(nxt.atoms, nxt.weights, nxt.y, nxt.interior, nxt.residual,
                     cur.steps + nxt.steps, nxt.prec)
         cap = nc
-        step = min(CAP_MAX_STEP, step * step)
+        # longer steps only after two successes in a row (measured: squaring after every
+        # success alternates a failing 16× with a succeeding 4× on [-2, 2] k = 40)
+        step = step if failed else min(CAP_MAX_STEP, step * step)
+        failed = False
     return cur, ""
+
+
+def _secant(p0: Point, t0: float, p1: Point, t1: float, t2: float) -> Point:
+    """`p1` moved along the secant from `p0` (atoms, weights, y, linear in t) to t2; `p1`
+    itself where the two differ in structure."""
+    if p0.interior != p1.interior or len(p0.atoms) != len(p1.atoms) or t1 == t0:
+        return p1
+    r = arb((t2 - t1) / (t1 - t0))
+    with flint.ctx.workprec(p1.prec):
+        def ext(a: list, b: list) -> list:
+            return [v1 + (v1 - v0) * r for v0, v1 in zip(a, b, strict=True)]
+        atoms = [x if not f else v for x, v, f in zip(p1.atoms, ext(p0.atoms, p1.atoms),
+                                                     p1.interior, strict=True)]
+        return Point(atoms, ext(p0.weights, p1.weights), ext(p0.y, p1.y), list(p1.interior),
+                     p1.residual, p1.steps, p1.prec)
 
 
 def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int, s: int, *,
@@ -843,7 +872,9 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
         for guess in _ranked(_variants(start), d, c, eps, q, s) if start is not None else []:
             if time.perf_counter() - t0 > seconds / 2:
                 break   # leave the continuation its share of the budget
-            cur, why = _polish_exchanged(d, c, shrunk, q, s, guess, prec)
+            # full Gauss–Newton steps only: the capped route below is the remedy for a wrong
+            # start here, cheaper than LM steps from it (measured: 1.1–1.6 s per lower end)
+            cur, why = _polish_exchanged(d, c, shrunk, q, s, guess, prec, lm=False)
             if cur is None:
                 continue
             cert = _finish(cur, d, c, eps, q, s, target, prec)
