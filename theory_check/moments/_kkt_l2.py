@@ -861,7 +861,7 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
     target = -Fraction(sig) / 10**13
     rmin = min(float(v) for v in radii)
     lift = max(1.0, (RESOLVABLE * scale / rmin) ** 2)
-    why = "no start"
+    why, before = "no start", ""
     if lift > 1 and max(float(v) for v in radii) >= RESOLVABLE * scale:
         # some radii below float resolution, but not the largest: the SOCP's residuals are
         # scaled per row (‖sqrt(c)∘ρ‖ ≤ 1), so it still sees the ball, the rows of tiny radius
@@ -888,6 +888,7 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
             if cert.inner is not None:
                 return _tagged(cert, " (capped weights)")
             why = f"capped route: {cert.status}"
+        before = f"{why}; then "
     # below float resolution: start where the float SOCP sees the ball, come down 10× a step;
     # a ball the grid cannot meet (boundary data off the grid) is raised further the same way
     steps = [shrunk * 10**j for j in range(math.ceil(math.log10(lift)), 0, -1)] + [shrunk]
@@ -898,16 +899,16 @@ def certified_end_l2(d: list[Fraction], c: list[Fraction], eps: Fraction, q: int
         steps = [steps[0] * 100, steps[0] * 10, *steps]
         start, why = grid_socp(d, c, float(steps[0]), q, s, extra)
     if start is None:
-        return Certified(None, None, None, [], [], why, 0, prec)
-    cur: Point | None = None
+        return Certified(None, None, None, [], [], before + why, 0, prec)
+    cur = None
     for guess in _ranked(_variants(start), d, c, steps[0], q, s):
         if time.perf_counter() - t0 > seconds:
-            return _spent(seconds, why, prec)
+            return _spent(seconds, before + why, prec)
         cur, why = _continue(d, c, q, s, guess, steps, prec)
         if cur is not None:
             break
     if cur is None:
-        return Certified(None, None, None, [], [], why, 0, prec)
+        return Certified(None, None, None, [], [], before + why, 0, prec)
     return _finish(cur, d, c, eps, q, s, target, prec)
 
 
