@@ -34,9 +34,14 @@ the dual of the residual rows is y). If Newton fails from it, variants are tried
 lightest atoms (interior-point noise), and with atoms near ±1 moved to the ends. A wrong guess
 is mended by repairs: an atom whose weight turns negative is dropped, an interior atom that
 leaves [-1, 1] becomes an end atom, and atoms are added (weight 0) where P dips below 0
-elsewhere (exchange steps). A tolerance below float resolution is reached by continuation:
-eps raised to one the float SOCP resolves (further, ×100 at a time, if the grid cannot meet
-the ball: boundary data with atoms off the grid), brought down by a factor 10 a step.
+elsewhere (exchange steps). Starts are ranked by a float Newton screen (`_ranked`), and
+Newton takes full steps first (`_watchdog`). Where some radii sqrt(eps/c_n) are below float
+resolution but the largest is not (weights spanning decades, a support [-ρ, ρ] with ρ > 1),
+the SOCP start at eps itself is tried first, then a continuation in the weights capped at C,
+C raised to max c_n (`_capped_route`: atoms added where P dips, split where P is concave at
+one). A tolerance below float resolution in every row is reached by continuation: eps raised
+to one the float SOCP resolves (further, ×100 at a time, if the grid cannot meet the ball:
+boundary data with atoms off the grid), brought down by a factor 10 a step.
 
 m-units (support [-ρ, ρ], data w, `Σ_j (m_j - w_j)² ≤ eps`): call `certified_end_l2` with
 d_n = w_n/ρ^n, c_n = ρ^(2n) and the same eps; its values are s·μ_q, so m_q ≤ ρ^q·outer (s = 1)
@@ -530,7 +535,8 @@ SCREEN_STEPS = 6    # float Gauss–Newton steps per start in `_ranked` (the rig
 def _float_residual(d: np.ndarray, ic: np.ndarray, se: float, q: int, s: int, p: Point,
                     floor: float) -> float:
     """‖F‖₂ of the KKT equations (as `_system`) in float after up to SCREEN_STEPS damped
-    Gauss–Newton steps (least squares, step halved until ‖F‖ falls) from `p`: a cheap guess
+    Newton steps (LU, least squares where J is singular; step halved until ‖F‖ falls) from
+    `p`: a cheap guess
     of whether the multiprecision Newton converges from it (a wrong structure stalls at a
     residual far above float resolution, measured ~1e-8 for arcsine k = 80). Stops at
     `floor` (float resolution: no start is told apart below it)."""
@@ -676,8 +682,8 @@ CAP_RADIUS = 1e-8    # the capped route starts with every radius ≥ this (relat
                      # two digits above the tight SOCP's tolerance; at 1e-9, [-2, 2] k = 36
                      # lower end, no start polished and the cap was lowered 16×, 2.3 s lost)
 CAP_LOWER = 3        # times its first cap is lowered 16× where no start polishes there
-CAP_STEP = 4.0       # the first factor between caps (squared after a success, rooted after a
-CAP_MAX_STEP = 256.0  # failure, within [CAP_MIN_STEP, CAP_MAX_STEP])
+CAP_STEP = 4.0       # the first factor between caps (squared after two successes in a row,
+CAP_MAX_STEP = 256.0  # rooted after a failure, within [CAP_MIN_STEP, CAP_MAX_STEP])
 CAP_MIN_STEP = 1.05
 
 
