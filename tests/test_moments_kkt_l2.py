@@ -239,6 +239,14 @@ def test_scaled_support_certified_from_the_start_at_eps(k):
     exact = moment_interval(w, k, 2)
     assert lo <= exact.lower and exact.upper <= hi
     assert max(lo_in - lo, hi - hi_in) <= Fraction(1, 10**12) * (hi - lo)
+    # the attained values re-checked from scratch in m-units: atoms 2u on [-2, 2], weights ≥ 0,
+    # Σ_j (m_j - w_j)² ≤ eps exactly, m_q the reported inner value
+    for tag, inner in (("upper", hi_in), ("lower", lo_in)):
+        xs, bs = [2 * a for a in r[tag].atoms], r[tag].weights
+        assert all(abs(x) <= 2 for x in xs) and all(b >= 0 for b in bs)
+        m = [sum(b * x**j for x, b in zip(xs, bs, strict=True)) for j in range(k + 1)]
+        assert sum((m[j] - w[j]) ** 2 for j in range(k)) <= Fraction(1, 10**6)
+        assert m[k] == inner
 
 
 def test_scaled_support_agrees_with_the_sdp_sandwich():
