@@ -30,9 +30,10 @@ def uniform(k):
     return [Fraction(1, j + 1) if j % 2 == 0 else Fraction(0) for j in range(k)]
 
 
-def ends(w, q, eps, rho=Fraction(1)):
-    """(lower outer, lower inner, upper inner, upper outer) in m-units, all certified."""
-    r = l2_interval(w, q, rho, eps)
+def ends(w, q, eps, rho=Fraction(1), r=None):
+    """(lower outer, lower inner, upper inner, upper outer) in m-units, all certified (`r`: an
+    `l2_interval` result already computed for these arguments)."""
+    r = r or l2_interval(w, q, rho, eps)
     lo, hi = r["lower"], r["upper"]
     assert lo.inner is not None and hi.inner is not None, (lo.status, hi.status)
     assert lo.inner <= lo.outer and hi.inner <= hi.outer
@@ -219,3 +220,74 @@ def test_l2_time_budget_gives_no_bound():
     d = [Fraction(math.comb(j, j // 2), 2**j) if j % 2 == 0 else Fraction(0) for j in range(k)]
     c = certified_end_l2(d, [Fraction(1)] * k, Fraction(1, 10**6), k, 1, seconds=0.0)
     assert c.inner is None and c.outer is None and "time budget" in c.status
+
+
+def uniform2(k):
+    """Moments of the uniform law on [-2, 2]: w_j = 2^j/(j + 1) (j even), 0 (j odd)."""
+    return [Fraction(2**j, j + 1) if j % 2 == 0 else Fraction(0) for j in range(k)]
+
+
+@pytest.mark.parametrize("k", [20, 28])
+def test_scaled_support_certified_from_the_start_at_eps(k):
+    """[-2, 2] (weights c_n = 4^n, radii sqrt(eps)/2^n far below float resolution in the high
+    rows), eps = 1e-6: both ends certified from the SOCP start at eps itself, pinned down to
+    1e-12 of the width, containing the exact eps = 0 interval."""
+    w = uniform2(k)
+    r = l2_interval(w, k, Fraction(2), Fraction(1, 10**6))
+    assert all("SOCP start at eps" in r[t].status for t in ("upper", "lower"))
+    lo, lo_in, hi_in, hi = ends(w, k, Fraction(1, 10**6), Fraction(2), r)
+    exact = moment_interval(w, k, 2)
+    assert lo <= exact.lower and exact.upper <= hi
+    assert max(lo_in - lo, hi - hi_in) <= Fraction(1, 10**12) * (hi - lo)
+    # the attained values re-checked from scratch in m-units: atoms 2u on [-2, 2], weights ≥ 0,
+    # Σ_j (m_j - w_j)² ≤ eps exactly, m_q the reported inner value
+    for tag, inner in (("upper", hi_in), ("lower", lo_in)):
+        xs, bs = [2 * a for a in r[tag].atoms], r[tag].weights
+        assert all(abs(x) <= 2 for x in xs) and all(b >= 0 for b in bs)
+        m = [sum(b * x**j for x, b in zip(xs, bs, strict=True)) for j in range(k + 1)]
+        assert sum((m[j] - w[j]) ** 2 for j in range(k)) <= Fraction(1, 10**6)
+        assert m[k] == inner
+
+
+def test_scaled_support_agrees_with_the_sdp_sandwich():
+    """[-2, 2] k = 20 at eps = 1e-6: the certified ends agree with the SDP sandwich
+    (`method='sdp'`, certified there) to its own stated tolerance."""
+    w = uniform2(20)
+    lo, _, _, hi = ends(w, 20, Fraction(1, 10**6), Fraction(2))
+    sdp = moment_interval(w, 20, 2, 1e-6, method="sdp")
+    assert str(sdp.status) == "certified"
+    tol = sdp.evidence["sandwich_tol"]
+    assert abs(float(sdp.lower) - float(lo)) <= tol
+    assert abs(float(sdp.upper) - float(hi)) <= tol
+
+
+def test_scaled_support_by_capped_weights():
+    """[-2, 2] k = 32 at eps = 1e-6, where the float SOCP at the full weights gives a wrong
+    structure: certified by the continuation in capped weights (atoms added or split on the
+    way), tight, containing the exact eps = 0 interval."""
+    k = 32
+    w = uniform2(k)
+    r = l2_interval(w, k, Fraction(2), Fraction(1, 10**6))
+    assert all("capped weights" in r[t].status for t in ("upper", "lower")), \
+        (r["upper"].status, r["lower"].status)
+    lo, lo_in, hi_in, hi = ends(w, k, Fraction(1, 10**6), Fraction(2), r)
+    exact = moment_interval(w, k, 2)
+    assert lo <= exact.lower and exact.upper <= hi
+    assert max(lo_in - lo, hi - hi_in) <= Fraction(1, 10**12) * (hi - lo)
+
+
+def test_split_concave_atom():
+    """`_split_concave`: P = u^4 - u^2/100 (s = -1, q = 4: y = (0, 0, -1/100, 0)) has P(0) =
+    P'(0) = 0 but P''(0) < 0; the atom at 0 is split into the two minima ±sqrt(1/200) of P
+    (its quartic model is exact), half the weight each; a convex atom is left alone."""
+    from flint import arb
+
+    from theory_check.moments._kkt_l2 import Point, _split_concave
+    y = [arb(0), arb(0), arb(-0.01), arb(0)]
+    p = Point([arb(0)], [arb(1)], y, [True], prec=256)
+    sp = _split_concave(p, 4, -1)
+    assert sp is not None and len(sp.atoms) == 2 and all(sp.interior)
+    assert [float(a) for a in sp.atoms] == pytest.approx([-math.sqrt(1 / 200), math.sqrt(1 / 200)])
+    assert [float(b) for b in sp.weights] == pytest.approx([0.5, 0.5])
+    convex = Point([arb(0)], [arb(1)], [arb(0), arb(0), arb(0.01), arb(0)], [True], prec=256)
+    assert _split_concave(convex, 4, -1) is None
