@@ -128,23 +128,61 @@ def uniform_scaled(k):
     return d, e
 
 
-def test_refined_grid_lp_resolves_rows_below_float_resolution():
-    """Iterative refinement meets every row to ≤ 1e-6 of the least radius (1.9e-18 at k = 20),
-    where one float solve misses the tiny rows by more than their radius."""
-    from theory_check.moments._lp import grid_solve, refined_grid_solve
-    d, e = uniform_scaled(20)
-    g, viol = refined_grid_solve(d, e, 20, 1)
+def test_ipm_grid_lp_resolves_rows_below_float_resolution():
+    """The multiprecision interior-point grid LP meets every row to ≤ 1e-6 of its radius (radii
+    down to 1e-6·2^-39 at k = 40), where one float solve misses the tiny rows by more than
+    their radius; on symmetric data (exactly symmetric grid) its odd multipliers vanish, its
+    support is mirror-symmetric and no odd row is active."""
+    from theory_check.moments._ipm import ipm_grid_solve
+    from theory_check.moments._lp import grid_solve
+    d, e = uniform_scaled(40)
+    g, viol = ipm_grid_solve(d, e, 40, 1)
     assert g.x.size and viol <= 1e-6
-    one = grid_solve(d, e, 20, 1, "monomial", max_rounds=1)
-    m = np.vander(one.u, 20, increasing=True).T @ one.x
-    miss = np.max(np.abs(m - np.array([float(v) for v in d])) - np.array([float(v) for v in e]))
+    assert len(g.sides) == 40 and not any(g.sides[1::2]) and any(g.sides[0::2])
+    ew = np.array([float(v) for v in e])
+    yw = np.abs(g.y) * ew
+    assert yw[1::2].max() <= 1e-30 * yw.max()
+    sup = np.sort(g.u[g.x > 0])
+    assert np.array_equal(sup, -sup[::-1])
+    m = np.vander(g.u, 40, increasing=True).T @ g.x
+    one = grid_solve(d, e, 40, 1, "monomial", max_rounds=1)
+    m1 = np.vander(one.u, 40, increasing=True).T @ one.x
+    miss = np.max(np.abs(m1 - np.array([float(v) for v in d])) - ew)
     assert miss > float(min(e))
+    assert np.max(np.abs(m[:10] - np.array([float(v) for v in d[:10]])) - ew[:10]) <= 1e-12
 
 
-@pytest.mark.parametrize("k", [20, 28])
+def test_tapia_indicator_needs_a_clean_split():
+    """Support by Tapia's indicator: weights that stay are on it, weights that shrink with μ
+    are off it, and a ratio in between (no clean split yet) gives no answer."""
+    from theory_check.moments._ipm import _tapia
+    prev = np.log10(np.array([1.0, 1e-20, 1e-10, 1e-12]))
+    assert list(_tapia(prev, prev + np.array([0.0, 0.0, -3.0, -2.5]))) == [True, True, False, False]
+    assert _tapia(prev, prev + np.array([0.0, -0.7, -3.0, -3.0])) is None
+
+
+def test_folding_merges_mirrored_atoms():
+    """An even dual's structure folds onto [0, 1]: ±u become one atom at |u| with the pair's
+    weight, and unfolding gives back the symmetric measure (same even moments)."""
+    from flint import arb
+
+    from theory_check.moments._kkt import Structure, _folded, _unfolded
+    st = Structure([-0.5, 0.0, 0.5 + 1e-9, 1.0, -1.0], [1.0, 2.0, 1.0, 0.25, 0.25], [0.0] * 4,
+                   [True, True, True, False, False], [0, 2], {0: 1, 2: -1})
+    f = _folded(st)
+    assert len(f.atoms) == 3 and f.weights == [2.0, 2.0, 0.5]
+    assert f.interior == [True, True, False]
+    a, b, flags = _unfolded([arb(x) for x in f.atoms], [arb(x) for x in f.weights], f.interior)
+    assert flags == [True, True, True, False, False]
+    ev = [sum(float(w.mid()) * float(x.mid()) ** n for x, w in zip(a, b)) for n in (0, 1, 2, 4)]
+    orig = [sum(w * x**n for x, w in zip(st.atoms, st.weights)) for n in (0, 1, 2, 4)]
+    assert ev[1] == 0 and np.allclose([ev[0], ev[2], ev[3]], [orig[0], orig[2], orig[3]])
+
+
+@pytest.mark.parametrize("k", [20, 28, 40])
 def test_box_on_rho_interval_certified(k):
     """[-2, 2], box 1e-6 (radii 1e-6 … 1e-6·2^-(k-1) in u units): both ends certified by the
-    KKT path from the refined grid LP, the interval contains the exact e = 0 interval and its
+    KKT path from the interior-point grid LP, the interval contains the exact e = 0 interval and its
     ends are pinned to 1e-12·width."""
     w = [Fraction(2**j, j + 1) if j % 2 == 0 else Fraction(0) for j in range(k)]
     r = moment_interval(w, k, 2, 1e-6, "box")
@@ -173,6 +211,41 @@ def test_least_moment_on_R_certified_at_k20():
     assert r.solver == "kkt+flint" and r.upper == math.inf
     assert r.lower <= r.inner_lower <= math.prod(range(19, 0, -2))
     assert r.inner_lower - r.lower <= Fraction(1, 10**12) * abs(r.lower)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", [60, 80])
+def test_box_on_rho_interval_certified_long(k):
+    """[-2, 2] at k = 60, 80 (radii to 1e-6·2^-79): certified, containing the exact interval."""
+    w = [Fraction(2**j, j + 1) if j % 2 == 0 else Fraction(0) for j in range(k)]
+    r = moment_interval(w, k, 2, 1e-6, "box")
+    ex = moment_interval(w, k, 2)
+    assert str(r.status) == "certified"
+    assert r.lower <= ex.lower and ex.upper <= r.upper
+
+
+def test_least_moment_on_R_certified_at_k40():
+    """N(0,1) on R, box 1e-6, k = 40 (radii 1e-6 … 1e-6·11^-39 in u units): the least m_40 is
+    certified, below 39!! and pinned to 1e-12 of its size."""
+    w = [Fraction(math.prod(range(j - 1, 0, -2))) if j % 2 == 0 else Fraction(0) for j in range(40)]
+    r = moment_interval(w, 40, "real", 1e-6, "box")
+    assert r.solver == "kkt+flint"
+    assert r.lower <= r.inner_lower <= math.prod(range(39, 0, -2))
+    assert r.inner_lower - r.lower <= Fraction(1, 10**12) * abs(r.lower)
+
+
+def test_wrong_ipm_structure_is_refused():
+    """Sabotage `moments.ipm_structure_wrong` (every row's side flipped, the support moved a
+    grid point): the exact checks refuse the structure it proposes; the interval is still
+    right (certified by another route, or none), never a wrong one."""
+    from theory_check.selftest import load_catalogues
+    w = [Fraction(2**j, j + 1) if j % 2 == 0 else Fraction(0) for j in range(28)]
+    ex = moment_interval(w, 28, 2)
+    with load_catalogues()["moments.ipm_structure_wrong"].apply():
+        r = moment_interval(w, 28, 2, 1e-6, "box")
+    assert "own active rows" not in str(r.evidence.get("max.status", ""))
+    if str(r.status) == "certified":
+        assert r.lower <= ex.lower and ex.upper <= r.upper
 
 
 def test_R_fallback_says_when_the_lower_end_is_not_pinned():

@@ -9,14 +9,14 @@ minimize `c·x`, `c_i = -s u_i^q`, over grid weights `x ≥ 0` with
 
 Why: a box e on the moments of [-ρ, ρ] is e/ρ^n in u units, radii spanning decades below float
 resolution. A float LP misses the small rows by more than their radius; iterative refinement
-(`_lp.refined_grid_solve`) stops contracting once the float basis solves are too inaccurate
-(k ≈ 32–40 on [-2, 2]); a multiprecision simplex from HiGHS's basis needs ~35·k pivots (measured:
-1391 at k = 40, 11 s). An interior-point method needs a few dozen steps whatever the
-combinatorics, each a k×k solve: with `D = X Z⁻¹`, the normal matrix `A D_x Aᵀ` is the Hankel
-matrix of the grid measure D_x, `h_(m+n)/(e_m e_n)` with `h_j = Σ_i D_i u_i^j` — formed from one
-(2k-1)×N product, not a k×N×k one. It converges to the analytic centre of the optimal face:
-symmetric data give a symmetric measure and an even dual, and inactive rows' multipliers and
-off-support weights go to 0 with μ, so thresholds separate them cleanly.
+with float correction solves (tried before this module) stopped contracting at k ≈ 32–40 on
+[-2, 2], and a multiprecision simplex from HiGHS's basis needed ~35·k pivots (measured: 1391 at
+k = 40, 11 s). An interior-point method needs a few dozen steps whatever the combinatorics,
+each a k×k solve: with `D = X Z⁻¹`, the normal matrix `A D_x Aᵀ` is the Hankel matrix of the
+grid measure D_x, `h_(m+n)/(e_m e_n)` with `h_j = Σ_i D_i u_i^j` — formed from one (2k-1)×N
+product, not a k×N×k one. It converges to the analytic centre of the optimal face: symmetric
+data (on an exactly symmetric grid) give a symmetric measure and an even dual. The support and
+the active rows are read by Tapia's indicator (`_tapia`), which needs no scale.
 
 Mehrotra's predictor-corrector (Nocedal & Wright, *Numerical Optimization*, §14.2), infeasible
 start, separate primal and dual step lengths. The result only proposes a structure: bounds still

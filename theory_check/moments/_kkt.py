@@ -15,11 +15,13 @@ consistent system — a non-unique primal, e.g. symmetric data), Levenberg–Mar
 those do not lower the residual. A wrong guess is mended by active-set steps (`violations`:
 drop an atom whose weight turns negative, release a row whose multiplier has the wrong sign,
 hold a row that left its box) and by exchange steps (an atom added where P dips below 0). For
-radii below float resolution the structure comes from the grid LP refined to high precision
-(`_lp.refined_grid_solve`, iterative refinement; radii spanning decades, as a box on the
-moments of [-ρ, ρ] gives), or is carried down from resolvable radii by continuation (a decade
-a step), or, for interior data, taken from the e = 0 problem (rows as equalities, Chebyshev
-basis), whose point already sandwiches the answer within Σ|y_n| e_n. On R (`whole_line`) the
+radii below float resolution the structure comes from the grid LP solved at high precision
+(`_ipm`, an interior-point method; radii spanning decades, as a box on the moments of [-ρ, ρ]
+gives: its support and active rows read by Tapia's indicator, the atoms at its dual
+polynomial's minima, and for an even dual the atoms folded onto [0, 1]), or is carried down
+from resolvable radii by continuation (a decade a step), or, for interior data, taken from
+the e = 0 problem (rows as equalities, Chebyshev basis), whose point already sandwiches the
+answer within Σ|y_n| e_n. On R (`whole_line`) the
 measure is searched on [-1, 1] (the caller scales) and P certified on all of R.
 
 Certificates (all exact rationals):
@@ -730,7 +732,7 @@ def default_prec(d: list[Fraction], e: list[Fraction], q: int) -> int:
 
 BUDGET = 15.0          # seconds per end (`certified_end`)
 EQ_FIRST = 1e-13      # × |d|_∞: an e = 0 sandwich this tight is kept without other routes
-SPREAD = 1e3          # radii spanning this factor or more go to the refined grid LP first
+SPREAD = 1e3          # radii spanning this factor or more go to the interior-point grid LP first
 REFINED_OK = 1e-6      # the grid LP must meet every row to 1e-6 of its radius to be read
 NOISE = 1e-25          # × max |y_n| e_n: below this an interior-point multiplier is O(μ)
 
@@ -742,7 +744,7 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
     """Certified inner and outer bounds of max s·μ_q (box radii e_n > 0; module docstring).
 
     The structure comes from the float grid LP at e itself; for radii below float resolution,
-    from the grid LP refined to high precision (`_lp.refined_grid_solve`), else from e scaled
+    from the grid LP solved at high precision (`_ipm.ipm_grid_solve`), else from e scaled
     up to RESOLVABLE and carried down by continuation (e → e/10), else from the e = 0 point.
     `target`: the accuracy asked of the dual's lower bound (default 1e-12·min e).
     `whole_line`: the support is R, searched on [-1, 1] (the caller scales it), certified on R.

@@ -16,8 +16,8 @@ extremize s·μ_q over μ ≥ 0 on [-1, 1] with `|Σ_i φ_n(u) dμ - d_n| ≤ e_
 
 The grid is refined by exchange: after each solve the points where P is most negative (the dual
 polynomial's touching points) are added, so both bounds converge to the optimum.
-`refined_grid_solve` solves one grid's LP to far below float resolution by iterative
-refinement; `_kkt` reads the optimum's structure off it where radii span decades.
+`_ipm` solves one grid's LP to far below float resolution (a multiprecision interior-point
+method); `_kkt` reads the optimum's structure off it where radii span decades.
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-import flint
 import numpy as np
-from flint import arb, arb_mat, fmpq, fmpq_mat, fmpq_poly
+from flint import arb, fmpq, fmpq_mat, fmpq_poly
 from numpy.polynomial import chebyshev as npcheb
 from scipy.optimize import linprog
 
@@ -201,122 +200,6 @@ def grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,
     if last is None:
         return GridSolution(np.zeros(0), u, np.zeros(k), np.zeros(0), -math.inf, rounds, status)
     return GridSolution(last.x, last.u, last.y, last.minima, last.estimate, last.rounds, status)
-
-
-REFINE_PASSES = 12
-REFINE_GROWTH = 2.0**40  # the scale of one refinement pass grows at most this much over the last
-ROW_CAP = 10**13
-REFINE_BACKOFFS = 2
-REFINE_MILD = (2.0**10, 1e4)  # a second (growth, cost cap) that converges where the first does not
-REFINE_TOL = 1e-9        # HiGHS tolerances in a pass (tighter ones fail more passes on the
-                         # scaled correction LPs; the refinement supplies the accuracy)
-REFINE_COST_CAP = 1e9    # scaled reduced costs beyond this only say "stay at the bound"
-
-
-def _arb_q(x: Fraction) -> arb:
-    return arb(_q(x))
-
-
-def _highs_rows(c: np.ndarray, A: np.ndarray, lo: np.ndarray, hi: np.ndarray, xlo: np.ndarray,
-                seconds: float, tol: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """min c·x s.t. lo ≤ A x ≤ hi, x ≥ xlo by HiGHS; (x, row duals λ with c - Aᵀλ ≥ 0 the
-    reduced costs) or None if HiGHS does not report an optimum."""
-    k = A.shape[0]
-    res = linprog(c, A_ub=np.vstack([A, -A]), b_ub=np.concatenate([hi, -lo]),
-                  bounds=[(v, None) for v in xlo], method="highs",
-                  options={"primal_feasibility_tolerance": tol,
-                           "dual_feasibility_tolerance": tol, "time_limit": seconds})
-    if res.status != 0:
-        return None
-    mg = np.asarray(res.ineqlin.marginals)
-    return res.x, mg[:k] - mg[k:]
-
-
-def refined_grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int,
-                       extra: np.ndarray | None = None, passes: int = REFINE_PASSES,
-                       prec: int = 400, seconds: float = 2.0, growth: float = REFINE_GROWTH,
-                       cost_cap: float = REFINE_COST_CAP) -> tuple[GridSolution, float]:
-    """The grid LP of `grid_solve` (monomial rows, one grid, no exchange) solved to far below
-    float resolution by iterative refinement (Gleixner, Steffy & Wolter, INFORMS J. Comput.
-    2016): with x, λ the current primal and row duals, the residuals r_lo = (d - e) - A x,
-    r_hi = (d + e) - A x and reduced costs ρ = c - Aᵀλ are formed at `prec` bits, and the
-    correction LP `min (Δ_D ρ)·ξ s.t. Δ_P r_lo ≤ A ξ ≤ Δ_P r_hi, ξ ≥ -Δ_P x` solved in float;
-    then x += ξ/Δ_P, λ += η/Δ_D (η its duals), with Δ_P, Δ_D the reciprocal primal and dual
-    violations. Each pass gains about the float LP's accuracy, so rows whose radii span many
-    decades (a box e on the moments of [-ρ, ρ] is e/ρ^n in u units) are all resolved — while
-    the float basis is accurate at all (measured: to k ≈ 24 on 401 Chebyshev points; beyond,
-    HiGHS's own solves of the monomial rows are too inaccurate to contract). `growth` bounds
-    the scale's growth per pass and `cost_cap` the scaled reduced costs; which pair converges
-    differs from problem to problem, so callers may try a second.
-
-    Returns the best iterate (least primal violation) and its primal violation, relative to
-    the least radius (≤ 1e-6: the active rows are resolved; larger: do not trust them)."""
-    k = len(d)
-    u = np.cos(np.pi * np.arange(GRID + 1) / GRID)
-    if extra is not None and extra.size:
-        u = np.concatenate([u, np.clip(extra, -1, 1)])
-    u = np.unique(u)[::-1].copy()
-    n = u.size
-    with flint.ctx.workprec(prec):
-        ua = [arb(float(t)) for t in u]     # the grid's floats, exactly
-        pw = [[arb(1)] * n]
-        for _ in range(max(k, q + 1) - 1):
-            pw.append([a * t for a, t in zip(pw[-1], ua, strict=True)])
-        # each row in units of its own radius: a residual is judged against the box it must
-        # meet (radii spanning decades would otherwise leave the small ones unresolved)
-        # (factors e_max/e_n, capped: HiGHS rejects matrix entries past ~1e15)
-        emax = max(e)
-        inv = [arb(_q(min(emax / b, Fraction(ROW_CAP)))) for b in e]
-        rows = [[v * inv[j] for v in pw[j]] for j in range(k)]
-        Aa = arb_mat(rows)
-        cost = [-s * v for v in pw[q]]
-        Af = np.array([[float(v) for v in row] for row in rows])
-        radius = min(float((_arb_q(b) * f).mid()) for b, f in zip(e, inv, strict=True))
-        lo = [arb(_q(a - b)) * inv[j] for j, (a, b) in enumerate(zip(d, e, strict=True))]
-        hi = [arb(_q(a + b)) * inv[j] for j, (a, b) in enumerate(zip(d, e, strict=True))]
-        x, lam = [arb(0)] * n, [arb(0)] * k
-        sp = sd = 1.0
-        best: tuple[float, list[arb], list[arb]] | None = None
-        for it in range(passes):
-            Ax = Aa * arb_mat(n, 1, x)
-            r_lo = np.array([float((lo[j] - Ax[j, 0]).mid()) for j in range(k)])
-            r_hi = np.array([float((hi[j] - Ax[j, 0]).mid()) for j in range(k)])
-            lA = arb_mat(1, k, lam) * Aa
-            red = np.array([float((cost[j] - lA[0, j]).mid()) for j in range(n)])
-            xf = np.array([float(v.mid()) for v in x])
-            pviol = max(0.0, float(r_lo.max()), float(-r_hi.min()), float((-xf).max()))
-            dviol = max(0.0, float((-red).max()))
-            if it > 0:
-                if best is None or pviol < best[0]:
-                    best = (pviol, x, lam)
-                elif pviol > 1e3 * best[0]:
-                    break     # a correction went wrong: keep the best iterate
-                if pviol <= 1e-12 * radius and dviol <= 1e-30:
-                    break
-                sp = min(1.0 / max(pviol, 1e-300), sp * growth)
-                sd = min(1.0 / max(dviol, 1e-300), sd * growth)
-            out = None
-            for _ in range(REFINE_BACKOFFS + 1):
-                out = _highs_rows(np.clip(sd * red, -cost_cap, cost_cap), Af,
-                                  sp * r_lo, sp * r_hi, -sp * xf, seconds, REFINE_TOL)
-                if out is not None or it == 0:
-                    break
-                # HiGHS gave up on this scaling of the correction: a milder one still gains
-                sp, sd = max(1.0, sp / 2.0**20), max(1.0, sd / 2.0**20)
-            if out is None:
-                break
-            dx, dl = out
-            x = [a + arb(float(v)) / sp for a, v in zip(x, dx, strict=True)]
-            lam = [a + arb(float(v)) / sd for a, v in zip(lam, dl, strict=True)]
-        if best is None:
-            return GridSolution(np.zeros(0), u, np.zeros(k), np.zeros(0), -math.inf, 0,
-                                "refined grid LP: no solve"), math.inf
-        pviol, x, lam = best
-        xf = np.array([float(v.mid()) for v in x])
-        y = -np.array([float((v * inv[j]).mid()) for j, v in enumerate(lam)])
-    minima, est = _float_minima("monomial", y, q, s)
-    return (GridSolution(xf, u, y, minima, est, 1, f"refined ({pviol:.1e} primal violation)"),
-            pviol / radius)
 
 
 def lp_bound(d: list[Fraction], e: list[Fraction], q: int, s: int, basis: str,

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 import cvxpy as cp
+import numpy as np
 
 from theory_check.moments import _api, _exact, _lp, _sdp
 from theory_check.results import Status
@@ -209,3 +210,24 @@ def kkt_l2_dual_unshifted() -> Any:
         return Fraction(0), _kkt_l2.outer_from_dual(bad, Fraction(0), d, c, eps, max(256, prec))
 
     return patch_everywhere(_kkt_l2, "dual_certificate", dual_certificate)
+
+
+@sabotage("moments.ipm_structure_wrong", engine="moments",
+          description="interior-point grid LP: every active row reported at the wrong side and "
+                      "the support moved one grid point (a wrong structure: the exact checks must "
+                      "refuse it; no default claim takes this route, radii spanning decades)",
+          quick=False)
+def ipm_structure_wrong() -> Any:
+    import dataclasses
+
+    from theory_check.moments import _ipm
+    original = _ipm.ipm_grid_solve
+
+    def ipm_grid_solve(d, e, q, s, *args, **kwargs):
+        g, viol = original(d, e, q, s, *args, **kwargs)
+        if not g.x.size:
+            return g, viol
+        return dataclasses.replace(g, x=np.roll(g.x, 1),
+                                   sides=tuple(-v for v in g.sides)), viol
+
+    return patch_everywhere(_ipm, "ipm_grid_solve", ipm_grid_solve)
