@@ -224,6 +224,17 @@ def test_box_on_rho_interval_certified_long(k):
     assert r.lower <= ex.lower and ex.upper <= r.upper
 
 
+@pytest.mark.slow
+def test_interior_data_far_below_float_resolution_at_k60():
+    """Arcsine law, box 1e-30, k = 60 (radii alike, 1e-14 of float resolution): certified by the
+    interior-point route, containing the exact interval (the e = 0 route alone failed)."""
+    w = arcsine(60)
+    r = moment_interval(w, 60, "unit", 1e-30, "box")
+    ex = moment_interval(w, 60, "unit")
+    assert str(r.status) == "certified"
+    assert r.lower <= ex.lower and ex.upper <= r.upper
+
+
 def test_least_moment_on_R_certified_at_k40():
     """N(0,1) on R, box 1e-6, k = 40 (radii 1e-6 … 1e-6·11^-39 in u units): the least m_40 is
     certified, below 39!! and pinned to 1e-12 of its size."""

@@ -732,7 +732,10 @@ def default_prec(d: list[Fraction], e: list[Fraction], q: int) -> int:
 
 BUDGET = 15.0          # seconds per end (`certified_end`)
 EQ_FIRST = 1e-13      # × |d|_∞: an e = 0 sandwich this tight is kept without other routes
-SPREAD = 1e3          # radii spanning this factor or more go to the interior-point grid LP first
+EQ_FIRST_K = 24       # ... tried first only up to this k (arcsine law at 1e-30, both ends:
+                      # e = 0 first 0.10 / 0.35 / 3.6 / 15 s at k = 10 / 20 / 40 / 60; the
+                      # interior-point route first 2.5 / 6.9 s at k = 40 / 60)
+SPREAD = 1e3          # radii spanning less than this are alike (interior data: the e = 0 point first)
 REFINED_OK = 1e-6      # the grid LP must meet every row to 1e-6 of its radius to be read
 NOISE = 1e-25          # × max |y_n| e_n: below this an interior-point multiplier is O(μ)
 
@@ -751,8 +754,9 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
     `seconds`: a budget; past it no further route is tried (the search is INCONCLUSIVE, never
     wrong, and a failing search would otherwise try every route at every threshold).
     `interior`: the data are interior to the moment cone (the caller knows it exactly); with
-    radii alike and far below resolution the e = 0 point is then tried first, and kept if its
-    sandwich Σ|y_n| e_n is below EQ_FIRST·|d|_∞ (measured: arcsine k = 40 at 1e-30, 8.5 s → 3.6 s).
+    radii alike and far below resolution the e = 0 point is then tried first (k ≤ EQ_FIRST_K),
+    and kept if its sandwich Σ|y_n| e_n is below EQ_FIRST·|d|_∞, and the interior-point grid LP
+    is tried for radii alike too (not for boundary data: there continuation is faster).
     """
     if any(v <= 0 for v in e):
         raise ValueError("certified_end needs box radii e_n > 0")
@@ -768,14 +772,15 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
     if time.perf_counter() - t0 >= seconds:
         return _spent(seconds, "no route tried", prec)
     eq: Certified | None = None
-    if interior and lift > 1 and spread < SPREAD:
+    if interior and lift > 1 and spread < SPREAD and len(d) <= EQ_FIRST_K:
         eq = _equality_route(d, e, q, s, prec, extra, whole_line)
         if eq is not None and eq.outer - eq.inner <= EQ_FIRST * scale:
             return eq
-    if lift > 1 and spread >= SPREAD:
-        # radii spanning decades below float resolution: the grid LP solved at high precision by
-        # an interior-point method resolves every row at once (radii alike are left to the
-        # continuation below, which carries them down together; measured faster there)
+    if lift > 1 and (spread >= SPREAD or interior):
+        # radii below float resolution: the grid LP solved at high precision by an
+        # interior-point method resolves every row at once, alike or spanning decades (radii
+        # alike were left to the continuation below until it failed on arcsine k = 60 at 1e-30;
+        # this certifies it in 4.5 s)
         g, viol = ipm_grid_solve(d, e, q, s, extra, seconds=max(0.0, seconds - _since(t0)))
         if g.x.size and viol <= REFINED_OK:
             # a row's share of the objective is |y_n| e_n: with radii spanning decades that,
