@@ -62,6 +62,7 @@ NEWTON_STEPS = 40
 GN_PAUSE = 4     # LM steps before the Gauss–Newton step is tried again after it failed
 LM_TRIES = 24     # λ × 16 per failed try: past 16^24 the step is nil
 MIN_PIECE = Fraction(1, 2**70)  # smallest piece of [-1, 1] that `lower_bound` subdivides
+LB_FIRST = 256   # bits of the first try at the dual's lower bound (`certify`)
 
 
 def _exact(v: arb) -> Fraction:
@@ -704,9 +705,15 @@ def certify(p: Polished, d: list[Fraction], e: list[Fraction], q: int, s: int,
             raise ValueError("whole_line needs the lower end (s = -1) of an even moment q")
         M = 1 + max(abs(v) for v in y)
         M = Fraction(math.ceil(M))
-        low = lower_bound(P, touch, target, prec=max(256, p.prec), lo=-M, hi=M)
+        lo, hi = -M, Fraction(M)
     else:
-        low = lower_bound(P, touch, target, prec=max(256, p.prec))
+        lo, hi = Fraction(-1), Fraction(1)
+    # first at LB_FIRST bits (ball arithmetic is rigorous at any precision; fewer bits only
+    # widen the balls): [-2, 2], k = 80 gives the same L in 1.9 s as in 3.6 s at 934 bits;
+    # again at the working precision only if that L misses 1000·|target|
+    low = lower_bound(P, touch, target, prec=LB_FIRST, lo=lo, hi=hi)
+    if low < 1000 * target and p.prec > LB_FIRST:
+        low = max(low, lower_bound(P, touch, target, prec=p.prec, lo=lo, hi=hi))
     tau = max(Fraction(0), -low)
     y0 = [y[0] + tau, *y[1:]]
     outer = (sum((a * b for a, b in zip(y0, d, strict=True)), Fraction(0))
