@@ -169,12 +169,16 @@ def _log10(v: arb) -> float:
 def ipm_grid_solve(d: list[Fraction], e: list[Fraction], q: int, s: int,
                    extra: np.ndarray | None = None, prec: int | None = None,
                    seconds: float = 10.0, mu_stop: float = MU_STOP) -> tuple[GridSolution, float]:
-    """max s·μ_q over measures on the grid of `_lp.grid_solve` (Chebyshev points + `extra`)
-    with `|μ_n - d_n| ≤ e_n`, by the multiprecision interior-point method (module docstring).
+    """max s·μ_q over measures on a grid of [-1, 1] (401 Chebyshev points made exactly
+    symmetric, + `extra` mirrored) with `|μ_n - d_n| ≤ e_n`, by the multiprecision
+    interior-point method (module docstring).
 
-    Returns the last iterate as a `GridSolution` (weights x, dual y in u units, with
-    `Σ y_n u^n - s u^q ≥ 0` on the grid up to μ) and its primal violation in units of a radius
-    (`inf` with an empty x when it did not converge; `status` says why)."""
+    Returns the last iterate as a `GridSolution` — weights x (0 off the support Tapia's
+    indicator reads), dual y in u units (`Σ y_n u^n - s u^q ≥ 0` on the grid up to μ; `y_arb`
+    at full precision), each row's side (`sides`: -1 lower, +1 upper, 0 inactive) — and its
+    primal violation in units of a radius (`inf` with an empty x when it did not converge or
+    the support never split cleanly; `status` says why). It stops once μ and the residuals
+    are below `mu_stop`·2^-max(k, q) and the indicator has split every variable."""
     t0 = time.perf_counter()
     k = len(d)
     deg = max(2 * k - 2, q)
