@@ -747,6 +747,7 @@ EQ_FIRST_K = 24       # ... tried first only up to this k (arcsine law at 1e-30,
 SPREAD = 1e3          # radii spanning less than this are alike (interior data: the e = 0 point first)
 REFINED_OK = 1e-6      # the grid LP must meet every row to 1e-6 of its radius to be read
 NOISE = 1e-25          # × max |y_n| e_n: below this an interior-point multiplier is O(μ)
+WIDEN = 1e-6           # × the least active |y_n| e_n: rows this near are tried as active too
 
 
 def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
@@ -796,17 +797,27 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
             # not |y_n|, separates the active rows, and the widest gap in it is the first guess
             ew = np.array([float(v) for v in e])
             yw = np.abs(g.y) * ew
+            # first the rows the interior-point method itself finds active (Tapia's indicator
+            # on the row slacks: scale-free, where |y_n| e_n spans ~70 decades on R); then those
+            # plus any row whose |y_n| e_n is within WIDEN of the least of them (the indicator
+            # missed row 0 of arcsine k = 80 at 1e-30, multiplier 1.8e-30 of the largest, odd
+            # rows at 1e-246); then thresholds on |y_n| e_n
+            tries: list[tuple[str, tuple[int, ...], float]] = []
+            if any(g.sides):
+                least = float(min(yw[n] for n, v in enumerate(g.sides) if v))
+                near = tuple(v or ((1 if g.y[n] > 0 else -1) if yw[n] >= WIDEN * least else 0)
+                             for n, v in enumerate(g.sides))
+                tries.append(("its own active rows", g.sides, 0.0))
+                if near != g.sides:
+                    tries.append(("its own active rows and those near them", near, 0.0))
             # the inactive rows' multipliers are O(μ), far below NOISE of the largest: held at
             # that floor, the widest gap is the one between the active rows and the rest, not
             # one among the noise (measured at k = 80: 7.5e-43, 53 "active" rows)
-            for yrel in (None, _widest_gap(np.maximum(yw, NOISE * yw.max())), *YRELS):
-                # first the rows the interior-point method itself finds active (Tapia's
-                # indicator on the row slacks: scale-free, where |y_n| e_n spans ~70 decades
-                # on R), then thresholds on |y_n| e_n
-                if yrel is None and not g.sides:
-                    continue
-                st = structure_from_runs(g.x, g.u, g.y, q, s, yrel or 0.0, row_weight=ew,
-                                         y_arb=g.y_arb, sides=g.sides if yrel is None else ())
+            tries += [(f"yrel {v:g}", (), v)
+                      for v in (_widest_gap(np.maximum(yw, NOISE * yw.max())), *YRELS)]
+            for how, sides, yrel in tries:
+                st = structure_from_runs(g.x, g.u, g.y, q, s, yrel, row_weight=ew,
+                                         y_arb=g.y_arb, sides=sides)
                 if st is None:
                     continue
                 # the structure sits at the true radii: no continuation
@@ -814,7 +825,6 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
                 if out is not None:
                     c = _finish(out, d, e, q, s, tgt, whole_line, prec)
                     if c.inner is not None:
-                        how = "its own active rows" if yrel is None else f"yrel {yrel:g}"
                         return _noted(c, f" (interior-point grid LP, {how})")
                 if time.perf_counter() - t0 > seconds:
                     return _spent(seconds, why, prec)
