@@ -225,12 +225,13 @@ def test_box_on_rho_interval_certified_long(k):
 
 
 @pytest.mark.slow
-def test_interior_data_far_below_float_resolution_at_k60():
-    """Arcsine law, box 1e-30, k = 60 (radii alike, 1e-14 of float resolution): certified by the
-    interior-point route, containing the exact interval (the e = 0 route alone failed)."""
-    w = arcsine(60)
-    r = moment_interval(w, 60, "unit", 1e-30, "box")
-    ex = moment_interval(w, 60, "unit")
+@pytest.mark.parametrize("k", [60, 80])
+def test_interior_data_far_below_float_resolution_long(k):
+    """Arcsine law, box 1e-30, k = 60, 80 (radii alike, 1e-14 of float resolution): certified
+    by the interior-point route, containing the exact interval (the e = 0 route alone failed)."""
+    w = arcsine(k)
+    r = moment_interval(w, k, "unit", 1e-30, "box")
+    ex = moment_interval(w, k, "unit")
     assert str(r.status) == "certified"
     assert r.lower <= ex.lower and ex.upper <= r.upper
 
