@@ -160,7 +160,7 @@ def _tapia(lx_prev: np.ndarray, lx: np.ndarray) -> np.ndarray | None:
 def _log10(v: arb) -> float:
     """log10 of a positive ball's midpoint, past float range too."""
     m = v.mid()
-    if not float(m) > 0 and not m > 0:
+    if not m > 0:
         return -math.inf
     man, exp = m.man_exp()
     return math.log10(int(man)) + int(exp) * math.log10(2)

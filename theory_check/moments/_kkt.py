@@ -543,6 +543,12 @@ def recentre(p: Polished, d: list[Fraction], e: list[Fraction], shrink: Fraction
                     p.steps, p.prec)
 
 
+def negative_weights(weights: list[arb], mass: Fraction) -> list[int]:
+    """The atoms whose polished weight is negative beyond rounding (< -1e-12·max(1, |m_0|)):
+    the active-set step drops them."""
+    return [i for i, b in enumerate(weights) if float(b) < -1e-12 * max(1.0, abs(float(mass)))]
+
+
 def violations(p: Polished, d: list[Fraction], e: list[Fraction]) -> tuple[str | None, Polished | None]:
     """Whether a polished point has the optimum's structure (float checks: atoms in [-1, 1],
     weights ≥ 0, multipliers of the sign of their side, inactive rows inside their box), and if
@@ -552,7 +558,7 @@ def violations(p: Polished, d: list[Fraction], e: list[Fraction]) -> tuple[str |
     xs = [float(a) for a in p.atoms]
     if any(abs(x) > 1 + 1e-15 for x in xs):
         return "an atom left [-1, 1]", None
-    neg = [i for i, b in enumerate(p.weights) if float(b) < -1e-12 * max(1.0, float(d[0]))]
+    neg = negative_weights(p.weights, d[0])
     if neg:
         keep = [i for i in range(len(xs)) if i not in neg]
         if not keep:

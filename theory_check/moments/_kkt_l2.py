@@ -77,6 +77,7 @@ from theory_check.moments._kkt import (
     _spent,
     default_prec,
     lower_bound,
+    negative_weights,
     newton,
     structure_from_lp,
 )
@@ -449,7 +450,7 @@ def _repair(p: Point, d: list[Fraction]) -> tuple[str | None, Point | None]:
             interior[i] = False
         return "an atom left [-1, 1]", Point(atoms, p.weights, p.y, interior, p.residual, p.steps,
                                              p.prec)
-    neg = [i for i, b in enumerate(p.weights) if float(b) < -1e-12 * max(1.0, abs(float(d[0])))]
+    neg = negative_weights(p.weights, d[0])
     if neg:
         keep = [i for i in range(len(xs)) if i not in neg]
         if not keep:
