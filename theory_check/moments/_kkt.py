@@ -734,6 +734,7 @@ def certify(p: Polished, d: list[Fraction], e: list[Fraction], q: int, s: int,
 GRID_ROUNDS = 2
 ROUNDS_RETRY = 6
 RESOLVABLE = 1e-7   # a float grid LP sees boxes of radius ≥ RESOLVABLE·|d|_∞ (HiGHS tolerances 1e-10)
+COARSE = 1e-4       # × |d|_∞: the second start of the continuation (see `certified_end`)
 
 
 def default_prec(d: list[Fraction], e: list[Fraction], q: int) -> int:
@@ -792,56 +793,102 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
         eq = _equality_route(d, e, q, s, prec, extra, whole_line)
         if eq is not None and eq.outer - eq.inner <= EQ_FIRST * scale:
             return eq
-    if lift > 1 and (spread >= SPREAD or interior):
-        # radii below float resolution: the grid LP solved at high precision by an
-        # interior-point method resolves every row at once, alike or spanning decades (radii
-        # alike were left to the continuation below until it failed on arcsine k = 60 at 1e-30;
-        # this certifies both ends in 6.9 s)
-        g, viol = ipm_grid_solve(d, e, q, s, extra, seconds=max(0.0, seconds - _since(t0)))
-        if g.x.size and viol <= REFINED_OK:
-            # a row's share of the objective is |y_n| e_n: with radii spanning decades that,
-            # not |y_n|, separates the active rows, and the widest gap in it is the first guess
-            ew = np.array([float(v) for v in e])
-            yw = np.abs(g.y) * ew
-            # first the rows the interior-point method itself finds active (Tapia's indicator
-            # on the row slacks: scale-free, where |y_n| e_n spans ~70 decades on R); then those
-            # plus any row whose |y_n| e_n is within WIDEN of the least of them (the indicator
-            # missed row 0 of arcsine k = 80 at 1e-30, multiplier 1.8e-30 of the largest, odd
-            # rows at 1e-246); then thresholds on |y_n| e_n
-            tries: list[tuple[str, tuple[int, ...], float]] = []
-            if any(g.sides):
-                least = float(min(yw[n] for n, v in enumerate(g.sides) if v))
-                near = tuple(v or ((1 if g.y[n] > 0 else -1) if yw[n] >= WIDEN * least else 0)
-                             for n, v in enumerate(g.sides))
-                tries.append(("its own active rows", g.sides, 0.0))
-                if near != g.sides:
-                    tries.append(("its own active rows and those near them", near, 0.0))
-            # the inactive rows' multipliers are O(μ), far below NOISE of the largest: held at
-            # that floor, the widest gap is the one between the active rows and the rest, not
-            # one among the noise (measured at k = 80: 7.5e-43, 53 "active" rows)
-            tries += [(f"yrel {v:g}", (), v)
-                      for v in (_widest_gap(np.maximum(yw, NOISE * yw.max())), *YRELS)]
-            for how, sides, yrel in tries:
-                st = structure_from_runs(g.x, g.u, g.y, q, s, yrel, row_weight=ew,
-                                         y_arb=g.y_arb, sides=sides)
-                if st is None:
-                    continue
-                # the structure sits at the true radii: no continuation
-                out, why = _continue(d, e, q, s, st, [list(e)], prec)
-                if out is not None:
-                    c = _finish(out, d, e, q, s, tgt, whole_line, prec)
-                    if c.inner is not None:
-                        return _noted(c, f" (interior-point grid LP, {how})")
-                if time.perf_counter() - t0 > seconds:
-                    return _spent(seconds, why, prec)
-        else:
-            why = f"{g.status}, violation {viol:.1e} of a radius"
+    ipm_first = lift > 1 and (spread >= SPREAD or interior)
+    if ipm_first:
+        c = _ipm_route(d, e, q, s, extra, prec, tgt, whole_line, t0, seconds)
+        if isinstance(c, Certified):
+            return c
+        why = c
+    # The continuation starts where the float grid LP resolves the radii (RESOLVABLE), and
+    # where that start fails, higher (COARSE): for boundary data the optimum's features shrink
+    # with the radius (λ̂ = 1, k = 3: an atom at 1 - O(e), ±-pairs whose weights differ by
+    # O(e^2)), so at 1e-7 the LP shows a wrong structure while at 1e-4 it shows the right one
+    for start in (RESOLVABLE, COARSE) if lift > 1 else (RESOLVABLE,):
+        if lift > 1:
+            # only the radii below the start are raised to it, then brought down a decade a
+            # step (raising every row alike would start from a far-off problem on the
+            # resolvable rows)
+            n = math.ceil(math.log10(max(1.0, start * scale / emin)))
+            floor = Fraction(start) * Fraction(scale)
+            steps = [[max(v, floor / 10**j) for v in e] for j in range(n)] + [list(e)]
+        c = _grid_continuation(d, e, q, s, steps, extra, prec, tgt, whole_line, t0, seconds)
+        if isinstance(c, Certified):
+            return c if start == RESOLVABLE else _noted(c, f" (continuation from {start:g})")
+        why = c
+    if lift > 1 and not ipm_first:
+        # boundary data whose continuation failed: the float LP cannot see structure below
+        # its tolerances (±1/2, k = 5, least m_54: u^54 ≤ 2^-54 at the atoms), the
+        # interior-point LP in ball arithmetic can (0.4–0.7 s for q = 54 … 80 at 1e-30)
+        c = _ipm_route(d, e, q, s, extra, prec, tgt, whole_line, t0, seconds)
+        if isinstance(c, Certified):
+            return c
+        why = c
     if lift > 1:
-        # only the radii below resolution are raised to it, then brought down a decade a step
-        # (raising every row alike would start from a far-off problem on the resolvable rows)
-        n = math.ceil(math.log10(lift))
-        floor = Fraction(RESOLVABLE) * Fraction(scale)
-        steps = [[max(v, floor / 10**j) for v in e] for j in range(n)] + [list(e)]
+        eq = eq or _equality_route(d, e, q, s, prec, extra, whole_line)
+        if eq is not None:
+            return eq
+    return Certified(None, None, None, [], [], why, 0, prec)
+
+
+def _ipm_route(d: list[Fraction], e: list[Fraction], q: int, s: int, extra: np.ndarray | None,
+               prec: int, tgt: Fraction, whole_line: bool, t0: float, seconds: float
+               ) -> Certified | str:
+    """The structure from the grid LP solved at high precision (`_ipm.ipm_grid_solve`),
+    polished at the true radii and certified; else why not (a string)."""
+    why = "no structure in the interior-point grid solution"
+    # radii below float resolution: the grid LP solved at high precision by an
+    # interior-point method resolves every row at once, alike or spanning decades (radii
+    # alike were left to the continuation until it failed on arcsine k = 60 at 1e-30; this
+    # certifies both ends in 6.9 s)
+    g, viol = ipm_grid_solve(d, e, q, s, extra, seconds=max(0.0, seconds - _since(t0)))
+    if g.x.size and viol <= REFINED_OK:
+        # a row's share of the objective is |y_n| e_n: with radii spanning decades that,
+        # not |y_n|, separates the active rows, and the widest gap in it is the first guess
+        ew = np.array([float(v) for v in e])
+        yw = np.abs(g.y) * ew
+        # first the rows the interior-point method itself finds active (Tapia's indicator
+        # on the row slacks: scale-free, where |y_n| e_n spans ~70 decades on R); then those
+        # plus any row whose |y_n| e_n is within WIDEN of the least of them (the indicator
+        # missed row 0 of arcsine k = 80 at 1e-30, multiplier 1.8e-30 of the largest, odd
+        # rows at 1e-246); then thresholds on |y_n| e_n
+        tries: list[tuple[str, tuple[int, ...], float]] = []
+        if any(g.sides):
+            least = float(min(yw[n] for n, v in enumerate(g.sides) if v))
+            near = tuple(v or ((1 if g.y[n] > 0 else -1) if yw[n] >= WIDEN * least else 0)
+                         for n, v in enumerate(g.sides))
+            tries.append(("its own active rows", g.sides, 0.0))
+            if near != g.sides:
+                tries.append(("its own active rows and those near them", near, 0.0))
+        # the inactive rows' multipliers are O(μ), far below NOISE of the largest: held at
+        # that floor, the widest gap is the one between the active rows and the rest, not
+        # one among the noise (measured at k = 80: 7.5e-43, 53 "active" rows)
+        tries += [(f"yrel {v:g}", (), v)
+                  for v in (_widest_gap(np.maximum(yw, NOISE * yw.max())), *YRELS)]
+        for how, sides, yrel in tries:
+            st = structure_from_runs(g.x, g.u, g.y, q, s, yrel, row_weight=ew,
+                                     y_arb=g.y_arb, sides=sides)
+            if st is None:
+                continue
+            # the structure sits at the true radii: no continuation
+            out, why = _continue(d, e, q, s, st, [list(e)], prec)
+            if out is not None:
+                c = _finish(out, d, e, q, s, tgt, whole_line, prec)
+                if c.inner is not None:
+                    return _noted(c, f" (interior-point grid LP, {how})")
+            if time.perf_counter() - t0 > seconds:
+                return _spent(seconds, why, prec)
+    else:
+        why = f"{g.status}, violation {viol:.1e} of a radius"
+    return why
+
+
+def _grid_continuation(d: list[Fraction], e: list[Fraction], q: int, s: int,
+                       steps: list[list[Fraction]], extra: np.ndarray | None, prec: int,
+                       tgt: Fraction, whole_line: bool, t0: float, seconds: float
+                       ) -> Certified | str:
+    """The float grid LP at `steps[0]`, its structure carried down `steps` to e by Newton
+    (`_continue`) and certified (`_finish`); else why not (a string)."""
+    why = "no structure in the grid LP solution"
     # a few exchange rounds suffice: the grid LP only has to show the structure, Newton does
     # the rest (and a wrong guess is caught by the checks and the exact verification)
     for rounds in (GRID_ROUNDS, ROUNDS_RETRY):
@@ -871,11 +918,7 @@ def certified_end(d: list[Fraction], e: list[Fraction], q: int, s: int, *,
                 return _noted(c, note)
             if time.perf_counter() - t0 > seconds:
                 return _spent(seconds, why, prec)
-    if lift > 1:
-        eq = eq or _equality_route(d, e, q, s, prec, extra, whole_line)
-        if eq is not None:
-            return eq
-    return Certified(None, None, None, [], [], why, 0, prec)
+    return why
 
 
 def _widest_gap(v: np.ndarray) -> float:

@@ -82,6 +82,18 @@ def _float_minima(basis: str, y: np.ndarray, q: int, s: int) -> tuple[np.ndarray
         dd = npcheb.chebval(t, d2)
         step = np.where(dd > 0, npcheb.chebval(t, d1) / np.where(dd > 0, dd, 1.0), 0.0)
         t = np.clip(t - step, -1.0, 1.0)
+    # A minimum between an end and its fine-grid neighbour is invisible to the comparison
+    # above (the end itself is not tested): P' < 0 at the neighbour and > 0 at the end (or the
+    # mirror at -1). Boundary teacher λ̂ = 1: the minimum sits at 1 - O(δ), inside the last
+    # fine-grid cell for every δ < 1e-3. Found by bisection on P' (no Newton from the cell).
+    ends = []
+    for a, b in ((fine[-2], 1.0), (-1.0, fine[1])):
+        if npcheb.chebval(a, d1) < 0 < npcheb.chebval(b, d1):
+            for _ in range(60):
+                mid = 0.5 * (a + b)
+                a, b = (mid, b) if npcheb.chebval(mid, d1) < 0 else (a, mid)
+            ends.append(0.5 * (a + b))
+    t = np.unique(np.concatenate([t, ends]))
     pts = np.concatenate([t, [-1.0, 1.0]])
     return t, float(np.min(npcheb.chebval(pts, cp_)))
 
